@@ -79,12 +79,22 @@ export const ErrorResponseSchema = Type.Object({
   field: Type.Optional(Type.String()),
 });
 
+/** One row the server stored, as the fake backend's admin API lists it (NDJSON, one entry per line). */
+export const LedgerEntrySchema = Type.Object({
+  server_id: Type.Integer(),
+  transaction_code: Type.String(),
+  /** Server time of the commit, ISO 8601. */
+  received_at: Type.String(),
+  ...SyncTransactionSchema.properties,
+});
+
 export type SyncItem = Type.Static<typeof SyncItemSchema>;
 export type SyncTransaction = Type.Static<typeof SyncTransactionSchema>;
 export type BatchSyncRequest = Type.Static<typeof BatchSyncRequestSchema>;
 export type SyncResult = Type.Static<typeof SyncResultSchema>;
 export type BatchSyncResponse = Type.Static<typeof BatchSyncResponseSchema>;
 export type ErrorResponse = Type.Static<typeof ErrorResponseSchema>;
+export type LedgerEntry = Type.Static<typeof LedgerEntrySchema>;
 
 /** One result as the client understands it, whatever the backend chose to omit. */
 export interface ParsedSyncResult {

@@ -1,0 +1,25 @@
+/**
+ * Wall time, for real devices and `--realtime` runs. With a speed factor above 1, scenario time runs faster
+ * than the wall clock: `sleep(60_000)` at speed 60 waits one real second, and `now()` advances 60 ms per ms.
+ */
+import type { Clock } from './ports.ts';
+
+export interface RealClock extends Clock {
+  readonly speed: number;
+}
+
+export function createRealClock(speed = 1): RealClock {
+  if (!(speed > 0) || !Number.isFinite(speed)) throw new RangeError(`clock speed must be a positive number, got ${speed}`);
+  const wallStart = Date.now();
+  const monoStart = performance.now();
+  const elapsed = () => (performance.now() - monoStart) * speed;
+  return {
+    speed,
+    now: () => Math.floor(wallStart + elapsed()),
+    monotonic: elapsed,
+    sleep: (ms) =>
+      new Promise((resolve) => {
+        setTimeout(resolve, Math.max(0, ms / speed));
+      }),
+  };
+}
