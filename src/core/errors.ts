@@ -59,3 +59,32 @@ export function isSyncsimError(error: unknown): error is SyncsimError {
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+// Errors of the device core.
+
+export const ERR_DEVICE_DB_OPEN = defineError(
+  'SYNCSIM_ERR_DEVICE_DB_OPEN',
+  'unavailable',
+  (path: string, reason: string) => `cannot open device database ${path}: ${reason}`,
+);
+export const ERR_DEVICE_DB_VERSION = defineError(
+  'SYNCSIM_ERR_DEVICE_DB_VERSION',
+  'config',
+  (path: string, found: number, supported: number) =>
+    `device database ${path} has schema version ${found}; this syncsim supports up to ${supported}`,
+);
+export const ERR_REFERENCE_COLLISION = defineError(
+  'SYNCSIM_ERR_REFERENCE_COLLISION',
+  'config',
+  (reference: string) => `offline_reference ${reference} is already used by another sale on this device`,
+);
+export const ERR_INVALID_SALE = defineError(
+  'SYNCSIM_ERR_INVALID_SALE',
+  'config',
+  (field: string, problem: string) => `invalid sale: ${field} ${problem}`,
+);
+export const ERR_DEVICE_DB_DISPOSED = defineError(
+  'SYNCSIM_ERR_DEVICE_DB_DISPOSED',
+  'internal',
+  (path: string) => `device database ${path} was disposed (its device crashed or shut down)`,
+);

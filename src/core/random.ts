@@ -57,7 +57,10 @@ export function standardNormal(random: Random): number {
 }
 
 export const DistributionSchema = Type.Union([
-  Type.Object({ kind: Type.Literal('fixed'), value: Type.Number({ minimum: 0 }) }, { additionalProperties: false }),
+  Type.Object(
+    { kind: Type.Literal('fixed'), value: Type.Number({ minimum: 0 }) },
+    { additionalProperties: false },
+  ),
   Type.Object(
     { kind: Type.Literal('uniform'), min: Type.Number({ minimum: 0 }), max: Type.Number({ minimum: 0 }) },
     { additionalProperties: false },
@@ -70,7 +73,10 @@ export const DistributionSchema = Type.Union([
     },
     { additionalProperties: false },
   ),
-  Type.Object({ kind: Type.Literal('exponential'), mean: Type.Number({ minimum: 0 }) }, { additionalProperties: false }),
+  Type.Object(
+    { kind: Type.Literal('exponential'), mean: Type.Number({ minimum: 0 }) },
+    { additionalProperties: false },
+  ),
 ]);
 
 /** A non-negative quantity (milliseconds, usually) drawn per event. Lognormal is given by its p50 and p99. */

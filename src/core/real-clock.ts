@@ -9,7 +9,8 @@ export interface RealClock extends Clock {
 }
 
 export function createRealClock(speed = 1): RealClock {
-  if (!(speed > 0) || !Number.isFinite(speed)) throw new RangeError(`clock speed must be a positive number, got ${speed}`);
+  if (!(speed > 0) || !Number.isFinite(speed))
+    throw new RangeError(`clock speed must be a positive number, got ${speed}`);
   const wallStart = Date.now();
   const monoStart = performance.now();
   const elapsed = () => (performance.now() - monoStart) * speed;

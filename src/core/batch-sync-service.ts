@@ -1,0 +1,226 @@
+/**
+ * BatchSyncService of the spec: one sync run in five steps (read pending, mark syncing, build the payload,
+ * POST it, apply the per-row results). Under the `seed` policy it is the spec to the letter, including its
+ * lack of a catch; every hardening is a policy switch.
+ */
+import type { CrashHook } from './crash-points.ts';
+import { noCrashes } from './crash-points.ts';
+import type { CoreObserver } from './events.ts';
+import { noObserver } from './events.ts';
+import type { SyncPolicy } from './policy.ts';
+import type { Clock, Logger, Transport, TransportFailure } from './ports.ts';
+import { describeFailure, silentLogger, TransportError } from './ports.ts';
+import type { BatchSyncRequest, ParsedSyncResult } from './protocol.ts';
+import { ProtocolViolation, parseBatchSyncResponse } from './protocol.ts';
+import type { TransactionLocal } from './transaction-local.ts';
+import { toWireTransaction } from './transaction-local.ts';
+import type { TransactionLocalService } from './transaction-local-service.ts';
+
+export interface BatchSyncDeps {
+  readonly store: TransactionLocalService;
+  readonly transport: Transport;
+  readonly clock: Clock;
+  readonly policy: SyncPolicy;
+  readonly logger?: Logger;
+  readonly observer?: CoreObserver;
+  readonly crash?: CrashHook;
+}
+
+/** What one run did. The spec's syncPendingTransactions returned only `synced`. */
+export interface SyncRunReport {
+  /** Rows put in requests (a row sent twice while isolating a rejection counts twice). */
+  readonly sent: number;
+  readonly synced: number;
+  /** Rows the server rejected, now `failed` with its reason. */
+  readonly failed: number;
+  readonly requests: number;
+  /** The failure that ended the run early, if any (the rows were released per policy). */
+  readonly failure: TransportFailure | null;
+}
+
+/** Statuses that reject a whole batch for its content: retrying the same body will not help. */
+function isContentRejection(failure: TransportFailure): boolean {
+  return failure.kind === 'http' && (failure.status === 400 || failure.status === 422);
+}
+
+type SendOutcome =
+  | { readonly ok: true; readonly synced: number; readonly failed: number }
+  | { readonly ok: false; readonly failure: TransportFailure };
+
+export class BatchSyncService {
+  private readonly deps: BatchSyncDeps;
+  private readonly logger: Logger;
+  private readonly observer: CoreObserver;
+  private readonly crash: CrashHook;
+  private batchSequence = 0;
+
+  constructor(deps: BatchSyncDeps) {
+    this.deps = deps;
+    this.logger = deps.logger ?? silentLogger;
+    this.observer = deps.observer ?? noObserver;
+    this.crash = deps.crash ?? noCrashes;
+  }
+
+  /**
+   * One sync run. Under `onTransportError: 'leave-syncing'` a failed request throws its TransportError out of
+   * here, leaving the claimed rows `syncing` (spec). Otherwise the rows are released and the report says why.
+   */
+  async syncPendingTransactions(deviceId: string): Promise<SyncRunReport> {
+    const { store, policy } = this.deps;
+    if (policy.syncingLeaseMs !== null) await store.releaseExpiredLeases(policy.syncingLeaseMs);
+
+    let batchLimit = policy.maxBatchSize;
+    let sent = 0;
+    let synced = 0;
+    let failed = 0;
+    let requests = 0;
+    for (;;) {
+      // 1. Get pending transactions (all of them, or one bounded batch).
+      const pending = await store.getPendingTransactions(batchLimit ?? undefined);
+      if (pending.length === 0) break;
+      // 2. Update status to syncing.
+      const claimed = await this.claim(pending);
+      this.crash.reached('after-claim');
+      if (claimed.length === 0) break;
+      // 3-5. Build, send, apply; a batch the server rejects for its content may be split to isolate the culprit.
+      const outcome = await this.sendRows(deviceId, claimed, (count) => {
+        sent += count;
+        requests++;
+      });
+      if (!outcome.ok) {
+        const { failure } = outcome;
+        if (
+          failure.kind === 'http' &&
+          failure.status === 413 &&
+          policy.shrinkBatchOn413 &&
+          claimed.length > 1
+        ) {
+          batchLimit = Math.ceil(claimed.length / 2);
+          continue;
+        }
+        return { sent, synced, failed, requests, failure };
+      }
+      synced += outcome.synced;
+      failed += outcome.failed;
+      // The spec sends everything in one body and stops; bounded batches drain the backlog batch by batch.
+      if (policy.maxBatchSize === null) break;
+    }
+    return { sent, synced, failed, requests, failure: null };
+  }
+
+  private async claim(pending: readonly TransactionLocal[]): Promise<TransactionLocal[]> {
+    const { store, policy } = this.deps;
+    if (policy.atomicClaim) return store.claimPending(pending);
+    // Spec: one write per row, awaiting each, without checking that the row is still pending.
+    for (const tx of pending) await store.updateSyncStatus({ offlineId: tx.offlineId, status: 'syncing' });
+    return pending.map((row) => ({ ...row, syncStatus: 'syncing' as const }));
+  }
+
+  private async sendRows(
+    deviceId: string,
+    rows: readonly TransactionLocal[],
+    onRequest: (rows: number) => void,
+  ): Promise<SendOutcome> {
+    const { store, policy } = this.deps;
+    const offlineIds = rows.map((row) => row.offlineId);
+    const attempt = await this.post(deviceId, rows, offlineIds);
+    onRequest(rows.length);
+    if (attempt.ok) {
+      const outcomes = await store.batchUpdateSyncStatus(attempt.results, rows, attempt.batchId);
+      const covered = new Set(outcomes.map((outcome) => outcome.offlineId));
+      const missing = offlineIds.filter((id) => !covered.has(id));
+      const syncedCount = outcomes.filter((outcome) => outcome.status === 'synced').length;
+      const failedCount = outcomes.length - syncedCount;
+      this.logger.info(
+        { tag: 'batch_sync', total: attempt.results.length, success: syncedCount, failed: failedCount },
+        'Batch sync completed',
+      );
+      if (missing.length > 0 && policy.onMissingResult === 'release') {
+        await store.releaseToPending(missing, 'missing-result', 'not in the response');
+        // Ends the run like a failed request (backoff, then retry) instead of re-reading the same rows at once.
+        return {
+          ok: false,
+          failure: {
+            kind: 'protocol',
+            detail: `${missing.length} of ${rows.length} rows missing from the response`,
+          },
+        };
+      }
+      return { ok: true, synced: syncedCount, failed: failedCount };
+    }
+
+    const { failure } = attempt;
+    if (isContentRejection(failure) && policy.isolateRejectedRows) {
+      if (rows.length === 1) {
+        await store.markFailed(offlineIds, `rejected: ${describeFailure(failure)}`);
+        return { ok: true, synced: 0, failed: 1 };
+      }
+      const middle = Math.ceil(rows.length / 2);
+      this.observer.onEvent({
+        type: 'batch-split',
+        batchId: attempt.batchId,
+        sizes: [middle, rows.length - middle],
+      });
+      const first = await this.sendRows(deviceId, rows.slice(0, middle), onRequest);
+      if (!first.ok) {
+        await store.releaseToPending(
+          offlineIds.slice(middle),
+          'transport-error',
+          describeFailure(first.failure),
+        );
+        return first;
+      }
+      const second = await this.sendRows(deviceId, rows.slice(middle), onRequest);
+      if (!second.ok) return second;
+      return { ok: true, synced: first.synced + second.synced, failed: first.failed + second.failed };
+    }
+    if (policy.onTransportError === 'leave-syncing') throw new TransportError(failure);
+    await store.releaseToPending(offlineIds, 'transport-error', describeFailure(failure));
+    return { ok: false, failure };
+  }
+
+  /** Steps 3 and 4: build the payload and POST it. Never throws a transport failure; returns it. */
+  private async post(
+    deviceId: string,
+    rows: readonly TransactionLocal[],
+    offlineIds: readonly string[],
+  ): Promise<
+    | { ok: true; batchId: number; results: ParsedSyncResult[] }
+    | { ok: false; batchId: number; failure: TransportFailure }
+  > {
+    const { transport, clock } = this.deps;
+    const payload: BatchSyncRequest = {
+      transactions: rows.map(toWireTransaction),
+      device_id: deviceId,
+      synced_at: new Date(clock.now()).toISOString(),
+    };
+    const body = JSON.stringify(payload);
+    const batchId = ++this.batchSequence;
+    this.observer.onEvent({ type: 'batch-sending', batchId, offlineIds, bytes: Buffer.byteLength(body) });
+    const request = transport.postBatch(body);
+    // If the device dies here the request still reaches the server; nobody is left to read the answer.
+    request.catch(() => {});
+    this.crash.reached('after-send');
+
+    let failure: TransportFailure;
+    try {
+      const reply = await request;
+      this.crash.reached('after-response');
+      const results = parseBatchSyncResponse(reply.body);
+      this.observer.onEvent({
+        type: 'batch-answered',
+        batchId,
+        offlineIds,
+        status: reply.status,
+        results: results.length,
+      });
+      return { ok: true, batchId, results };
+    } catch (error) {
+      if (error instanceof TransportError) failure = error.failure;
+      else if (error instanceof ProtocolViolation) failure = { kind: 'protocol', detail: error.message };
+      else throw error;
+    }
+    this.observer.onEvent({ type: 'batch-failed', batchId, offlineIds, failure });
+    return { ok: false, batchId, failure };
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * One device's SQLite file: opened lazily with the pragmas a POS wants (WAL, synchronous=NORMAL, a busy
+ * timeout, a small page cache because a thousand devices share one process), migrated with
+ * `PRAGMA user_version`, and closable at any moment between two statements so that the simulator can keep
+ * only some files open (the open-files limit) without the store noticing.
+ */
+import Database from 'better-sqlite3';
+import { ERR_DEVICE_DB_DISPOSED, ERR_DEVICE_DB_OPEN, ERR_DEVICE_DB_VERSION, messageOf } from './errors.ts';
+
+type Statement = Database.Statement;
+
+/** Each migration moves the file from version (index) to version (index + 1). Never edit one that shipped. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE transaction_local (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    offline_id TEXT NOT NULL UNIQUE,
+    offline_reference TEXT NOT NULL UNIQUE,
+    device_id TEXT NOT NULL,
+    branch_code TEXT NOT NULL,
+    id_user_apps INTEGER NOT NULL,
+    -- Money in integer minor units (cents): sums are exact and round-trip to the wire's decimals.
+    grand_total INTEGER NOT NULL,
+    subtotal INTEGER NOT NULL,
+    discount_total INTEGER NOT NULL,
+    tax_total INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    payment_status TEXT NOT NULL,
+    payment_method TEXT NOT NULL,
+    sync_status TEXT NOT NULL DEFAULT 'pending'
+      CHECK (sync_status IN ('pending', 'syncing', 'synced', 'failed')),
+    server_id INTEGER,
+    transaction_code TEXT,
+    -- Epoch milliseconds on the device's own clock.
+    created_at_device INTEGER NOT NULL,
+    items_json TEXT NOT NULL,
+    sync_attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    claimed_at INTEGER,
+    synced_at INTEGER
+  );
+  CREATE INDEX transaction_local_by_status ON transaction_local (sync_status, id);
+  -- Per-device counters that must survive restarts and clock changes (the reference sequence).
+  CREATE TABLE device_meta (
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export interface DeviceDatabaseOptions {
+  /** Page cache per connection, KiB. */
+  readonly cacheKib?: number;
+  readonly busyTimeoutMs?: number;
+  /** Open read-only (inspection); the file must exist and be migrated. */
+  readonly readonly?: boolean;
+  /** Called on every access, so a pool can track recency and close other files. */
+  readonly onAccess?: (database: DeviceDatabase) => void;
+}
+
+export class DeviceDatabase {
+  readonly path: string;
+  private readonly options: DeviceDatabaseOptions;
+  private db: Database.Database | null = null;
+  private disposed = false;
+  private statements = new Map<string, Statement>();
+
+  constructor(path: string, options: DeviceDatabaseOptions = {}) {
+    this.path = path;
+    this.options = options;
+  }
+
+  get isOpen(): boolean {
+    return this.db !== null;
+  }
+
+  /** The open connection, opening and migrating the file first if needed. */
+  connection(): Database.Database {
+    if (this.disposed) throw new ERR_DEVICE_DB_DISPOSED(this.path);
+    const db = this.db ?? this.open();
+    this.options.onAccess?.(this);
+    return db;
+  }
+
+  /** A prepared statement, cached for the life of the current connection. */
+  statement(sql: string): Statement {
+    const db = this.connection();
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Runs fn in one SQLite transaction: all of its writes commit, or (if it throws) none do. */
+  transaction<T>(fn: () => T): T {
+    return this.connection().transaction(fn)();
+  }
+
+  close(): void {
+    const db = this.db;
+    this.db = null;
+    this.statements = new Map();
+    if (db?.open) db.close();
+  }
+
+  /** Closes for good: any later access throws (a crashed device's leftovers must never touch the file again). */
+  dispose(): void {
+    this.disposed = true;
+    this.close();
+  }
+
+  /** `PRAGMA integrity_check`: 'ok' for a healthy file. */
+  integrityCheck(): string {
+    return String(this.connection().pragma('integrity_check', { simple: true }));
+  }
+
+  private open(): Database.Database {
+    let db: Database.Database;
+    try {
+      db = new Database(this.path, {
+        readonly: this.options.readonly === true,
+        fileMustExist: this.options.readonly === true,
+      });
+    } catch (error) {
+      throw new ERR_DEVICE_DB_OPEN(this.path, messageOf(error), { cause: error });
+    }
+    try {
+      db.pragma(`busy_timeout = ${Math.floor(this.options.busyTimeoutMs ?? 5_000)}`);
+      db.pragma(`cache_size = ${-Math.floor(this.options.cacheKib ?? 512)}`);
+      if (!this.options.readonly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+      }
+      migrate(db, this.path, this.options.readonly === true);
+    } catch (error) {
+      db.close();
+      if (error instanceof ERR_DEVICE_DB_VERSION) throw error;
+      throw new ERR_DEVICE_DB_OPEN(this.path, messageOf(error), { cause: error });
+    }
+    this.db = db;
+    return db;
+  }
+}
+
+function migrate(db: Database.Database, path: string, readonly: boolean): void {
+  const version = Number(db.pragma('user_version', { simple: true }));
+  if (version > SCHEMA_VERSION) throw new ERR_DEVICE_DB_VERSION(path, version, SCHEMA_VERSION);
+  if (version === SCHEMA_VERSION) return;
+  if (readonly)
+    throw new Error(`schema version ${version} is older than ${SCHEMA_VERSION} and the file is read-only`);
+  db.transaction(() => {
+    for (let next = version; next < SCHEMA_VERSION; next++) {
+      db.exec(MIGRATIONS[next] as string);
+      db.pragma(`user_version = ${next + 1}`);
+    }
+  })();
+}

@@ -1,0 +1,481 @@
+/**
+ * TransactionLocalService of the spec: the device's store of sales over its SQLite file. Methods are async,
+ * as in the Flutter/Isar original (and in any React Native SQLite binding): every `await` is a point where
+ * another trigger's sync can interleave, which is how the spec's concurrency bugs happen for real.
+ */
+import type { CrashHook } from './crash-points.ts';
+import { noCrashes } from './crash-points.ts';
+import type { DeviceDatabase } from './device-database.ts';
+import { ERR_INVALID_SALE, ERR_REFERENCE_COLLISION } from './errors.ts';
+import type { CoreObserver, RowOutcome } from './events.ts';
+import { noObserver } from './events.ts';
+import type { ReferenceFormat } from './policy.ts';
+import type { Clock, Logger, Random } from './ports.ts';
+import { silentLogger } from './ports.ts';
+import type { ParsedSyncResult } from './protocol.ts';
+import type { NewTransaction, SyncStatus, TransactionLocal } from './transaction-local.ts';
+import { itemsToWire } from './transaction-local.ts';
+import { uuidV4 } from './uuid.ts';
+
+export interface SyncStatistics {
+  readonly pending: number;
+  readonly syncing: number;
+  readonly synced: number;
+  readonly failed: number;
+  readonly total: number;
+}
+
+export interface StoreDeps {
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly referenceFormat: ReferenceFormat;
+  readonly logger?: Logger;
+  readonly observer?: CoreObserver;
+  readonly crash?: CrashHook;
+}
+
+interface Row {
+  id: number;
+  offline_id: string;
+  offline_reference: string;
+  device_id: string;
+  branch_code: string;
+  id_user_apps: number;
+  grand_total: number;
+  subtotal: number;
+  discount_total: number;
+  tax_total: number;
+  status: string;
+  payment_status: string;
+  payment_method: string;
+  sync_status: SyncStatus;
+  server_id: number | null;
+  transaction_code: string | null;
+  created_at_device: number;
+  items_json: string;
+  sync_attempts: number;
+  last_error: string | null;
+  claimed_at: number | null;
+  synced_at: number | null;
+}
+
+function fromRow(row: Row): TransactionLocal {
+  return {
+    id: row.id,
+    offlineId: row.offline_id,
+    offlineReference: row.offline_reference,
+    deviceId: row.device_id,
+    branchCode: row.branch_code,
+    idUserApps: row.id_user_apps,
+    grandTotal: row.grand_total,
+    subtotal: row.subtotal,
+    discountTotal: row.discount_total,
+    taxTotal: row.tax_total,
+    status: row.status,
+    paymentStatus: row.payment_status,
+    paymentMethod: row.payment_method,
+    syncStatus: row.sync_status,
+    serverId: row.server_id,
+    transactionCode: row.transaction_code,
+    createdAtDevice: row.created_at_device,
+    itemsJson: row.items_json,
+    syncAttempts: row.sync_attempts,
+    lastError: row.last_error,
+    claimedAt: row.claimed_at,
+    syncedAt: row.synced_at,
+  };
+}
+
+const INSERT = `INSERT INTO transaction_local (offline_id, offline_reference, device_id, branch_code, id_user_apps,
+  grand_total, subtotal, discount_total, tax_total, status, payment_status, payment_method, sync_status,
+  created_at_device, items_json) VALUES (@offline_id, @offline_reference, @device_id, @branch_code, @id_user_apps,
+  @grand_total, @subtotal, @discount_total, @tax_total, @status, @payment_status, @payment_method, 'pending',
+  @created_at_device, @items_json)`;
+
+/** SQLite binds at most 32766 variables; claim and release in chunks well under that. */
+const CHUNK = 500;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+function placeholders(count: number): string {
+  return new Array<string>(count).fill('?').join(',');
+}
+
+function validateSale(input: NewTransaction): void {
+  const amounts = ['grandTotal', 'subtotal', 'discountTotal', 'taxTotal'] as const;
+  for (const field of amounts) {
+    if (!Number.isSafeInteger(input[field]))
+      throw new ERR_INVALID_SALE(field, `must be an integer of minor units, got ${input[field]}`);
+  }
+  if (!input.deviceId) throw new ERR_INVALID_SALE('deviceId', 'is empty');
+  input.items.forEach((item, index) => {
+    if (!Number.isSafeInteger(item.price) || !Number.isSafeInteger(item.subtotal)) {
+      throw new ERR_INVALID_SALE(`items[${index}]`, 'price and subtotal must be integers of minor units');
+    }
+  });
+}
+
+export class TransactionLocalService {
+  private readonly db: DeviceDatabase;
+  private readonly deps: StoreDeps;
+  private readonly logger: Logger;
+  private readonly observer: CoreObserver;
+  private readonly crash: CrashHook;
+
+  constructor(db: DeviceDatabase, deps: StoreDeps) {
+    this.db = db;
+    this.deps = deps;
+    this.logger = deps.logger ?? silentLogger;
+    this.observer = deps.observer ?? noObserver;
+    this.crash = deps.crash ?? noCrashes;
+  }
+
+  /** Records a sale as `pending`. The offline id is a UUID v4; the reference follows the policy's format. */
+  async createTransaction(input: NewTransaction): Promise<TransactionLocal> {
+    validateSale(input);
+    const createdAtDevice = this.deps.clock.now();
+    const offlineId = uuidV4(this.deps.random);
+    const row = this.db.transaction(() => {
+      const offlineReference = this.nextReference(input.deviceId, createdAtDevice);
+      try {
+        const info = this.db.statement(INSERT).run({
+          offline_id: offlineId,
+          offline_reference: offlineReference,
+          device_id: input.deviceId,
+          branch_code: input.branchCode,
+          id_user_apps: input.idUserApps,
+          grand_total: input.grandTotal,
+          subtotal: input.subtotal,
+          discount_total: input.discountTotal,
+          tax_total: input.taxTotal,
+          status: input.status,
+          payment_status: input.paymentStatus,
+          payment_method: input.paymentMethod,
+          created_at_device: createdAtDevice,
+          items_json: JSON.stringify(itemsToWire(input.items)),
+        });
+        return this.db
+          .statement('SELECT * FROM transaction_local WHERE id = ?')
+          .get(info.lastInsertRowid) as Row;
+      } catch (error) {
+        if (isUniqueViolation(error, 'offline_reference'))
+          throw new ERR_REFERENCE_COLLISION(offlineReference, { cause: error });
+        throw error;
+      }
+    });
+    const transaction = fromRow(row);
+    this.logger.info(
+      {
+        tag: 'transaction_local',
+        offlineId,
+        offlineReference: transaction.offlineReference,
+        grandTotal: transaction.grandTotal,
+      },
+      'Transaction created offline',
+    );
+    this.observer.onEvent({
+      type: 'transaction-created',
+      offlineId,
+      offlineReference: transaction.offlineReference,
+      createdAtDevice,
+    });
+    return transaction;
+  }
+
+  /** Rows with sync_status = pending, oldest first; all of them (spec) or at most `limit`. */
+  async getPendingTransactions(limit?: number): Promise<TransactionLocal[]> {
+    const rows =
+      limit === undefined
+        ? this.db.statement(`SELECT * FROM transaction_local WHERE sync_status = 'pending' ORDER BY id`).all()
+        : this.db
+            .statement(`SELECT * FROM transaction_local WHERE sync_status = 'pending' ORDER BY id LIMIT ?`)
+            .all(limit);
+    return (rows as Row[]).map(fromRow);
+  }
+
+  /** The spec's single-row update. Moving to `syncing` stamps claimed_at; to `synced`, synced_at. */
+  async updateSyncStatus(update: {
+    offlineId: string;
+    status: SyncStatus;
+    serverId?: number | null;
+    transactionCode?: string | null;
+    error?: string | null;
+  }): Promise<void> {
+    const now = this.deps.clock.now();
+    this.db
+      .statement(
+        `UPDATE transaction_local SET sync_status = @status,
+           server_id = COALESCE(@server_id, server_id), transaction_code = COALESCE(@transaction_code, transaction_code),
+           last_error = @error,
+           claimed_at = CASE WHEN @status = 'syncing' THEN @now ELSE claimed_at END,
+           synced_at = CASE WHEN @status = 'synced' THEN @now ELSE synced_at END,
+           sync_attempts = sync_attempts + (CASE WHEN @status = 'syncing' THEN 1 ELSE 0 END)
+         WHERE offline_id = @offline_id`,
+      )
+      .run({
+        status: update.status,
+        server_id: update.serverId ?? null,
+        transaction_code: update.transactionCode ?? null,
+        error: update.error ?? null,
+        now,
+        offline_id: update.offlineId,
+      });
+    if (update.status === 'syncing')
+      this.observer.onEvent({ type: 'rows-claimed', offlineIds: [update.offlineId] });
+  }
+
+  /**
+   * Claims rows for a sync in one conditional UPDATE: only rows still `pending` move to `syncing`, so two
+   * runs can never claim the same row. Returns the rows this call claimed.
+   */
+  async claimPending(rows: readonly TransactionLocal[]): Promise<TransactionLocal[]> {
+    const now = this.deps.clock.now();
+    const claimed = new Set<string>();
+    this.db.transaction(() => {
+      for (const part of chunks(rows)) {
+        const ids = part.map((row) => row.offlineId);
+        const changed = this.db
+          .statement(
+            `UPDATE transaction_local SET sync_status = 'syncing', claimed_at = ?, sync_attempts = sync_attempts + 1
+             WHERE sync_status = 'pending' AND offline_id IN (${placeholders(ids.length)}) RETURNING offline_id`,
+          )
+          .all(now, ...ids) as { offline_id: string }[];
+        for (const { offline_id } of changed) claimed.add(offline_id);
+      }
+    });
+    const result = rows
+      .filter((row) => claimed.has(row.offlineId))
+      .map((row) => ({
+        ...row,
+        syncStatus: 'syncing' as const,
+        claimedAt: now,
+        syncAttempts: row.syncAttempts + 1,
+      }));
+    if (result.length > 0)
+      this.observer.onEvent({ type: 'rows-claimed', offlineIds: result.map((row) => row.offlineId) });
+    return result;
+  }
+
+  /**
+   * Applies a batch's per-row results in one transaction (spec step 5). A result is matched to a sent row by
+   * offline_id, else by offline_reference, else by position when the backend omitted both and answered every
+   * row. Returns the outcome of each sent row that a result covered; rows left out stay as they are.
+   */
+  async batchUpdateSyncStatus(
+    results: readonly ParsedSyncResult[],
+    sent: readonly TransactionLocal[],
+    batchId = 0,
+  ): Promise<RowOutcome[]> {
+    const matched = matchResults(results, sent);
+    const now = this.deps.clock.now();
+    const outcomes: RowOutcome[] = [];
+    const halfway = Math.floor(matched.length / 2);
+    this.db.transaction(() => {
+      const update = this.db.statement(
+        `UPDATE transaction_local SET sync_status = @status, server_id = COALESCE(@server_id, server_id),
+           transaction_code = COALESCE(@transaction_code, transaction_code), last_error = @error,
+           synced_at = CASE WHEN @status = 'synced' THEN @now ELSE synced_at END
+         WHERE offline_id = @offline_id`,
+      );
+      matched.forEach(({ row, result }, index) => {
+        if (index === halfway && index > 0) this.crash.reached('mid-apply');
+        const status = result.success ? 'synced' : 'failed';
+        const error = result.success ? null : (result.error ?? 'rejected by the server without a reason');
+        update.run({
+          status,
+          server_id: result.serverId,
+          transaction_code: result.transactionCode,
+          error,
+          now,
+          offline_id: row.offlineId,
+        });
+        outcomes.push({
+          offlineId: row.offlineId,
+          status,
+          duplicate: result.duplicate,
+          serverId: result.serverId,
+          error,
+        });
+      });
+      if (matched.length === 1) this.crash.reached('mid-apply');
+    });
+    if (outcomes.length > 0) this.observer.onEvent({ type: 'rows-applied', batchId, outcomes });
+    return outcomes;
+  }
+
+  /** Marks rows `failed` with a reason (a row the server rejected on its own). */
+  async markFailed(offlineIds: readonly string[], reason: string): Promise<void> {
+    this.db.transaction(() => {
+      const update = this.db.statement(
+        `UPDATE transaction_local SET sync_status = 'failed', last_error = ? WHERE offline_id = ?`,
+      );
+      for (const id of offlineIds) update.run(reason, id);
+    });
+    if (offlineIds.length > 0) {
+      this.observer.onEvent({
+        type: 'rows-applied',
+        batchId: 0,
+        outcomes: offlineIds.map((offlineId) => ({
+          offlineId,
+          status: 'failed',
+          duplicate: false,
+          serverId: null,
+          error: reason,
+        })),
+      });
+    }
+  }
+
+  /** Puts `syncing` rows back to `pending` (they will be sent again, with the same reference). */
+  async releaseToPending(
+    offlineIds: readonly string[],
+    reason: 'transport-error' | 'missing-result',
+    error: string | null,
+  ): Promise<number> {
+    let released: string[] = [];
+    this.db.transaction(() => {
+      for (const part of chunks(offlineIds)) {
+        const rows = this.db
+          .statement(
+            `UPDATE transaction_local SET sync_status = 'pending', last_error = ?, claimed_at = NULL
+             WHERE sync_status = 'syncing' AND offline_id IN (${placeholders(part.length)}) RETURNING offline_id`,
+          )
+          .all(error, ...part) as { offline_id: string }[];
+        released = released.concat(rows.map((row) => row.offline_id));
+      }
+    });
+    if (released.length > 0) this.observer.onEvent({ type: 'rows-released', offlineIds: released, reason });
+    return released.length;
+  }
+
+  /**
+   * Puts back rows that have been `syncing` longer than the lease. A claim stamped in the future means the
+   * device clock went back since: the lease cannot be judged, so the row is released too.
+   */
+  async releaseExpiredLeases(leaseMs: number): Promise<number> {
+    const now = this.deps.clock.now();
+    const rows = this.db
+      .statement(
+        `UPDATE transaction_local SET sync_status = 'pending', claimed_at = NULL, last_error = 'lease expired'
+         WHERE sync_status = 'syncing' AND (claimed_at IS NULL OR claimed_at <= ? OR claimed_at > ?) RETURNING offline_id`,
+      )
+      .all(now - leaseMs, now) as { offline_id: string }[];
+    if (rows.length > 0) {
+      this.observer.onEvent({
+        type: 'rows-released',
+        offlineIds: rows.map((row) => row.offline_id),
+        reason: 'lease-expired',
+      });
+    }
+    return rows.length;
+  }
+
+  /** Start-up recovery: in a fresh process nothing is in flight, so every `syncing` row goes back to `pending`. */
+  async releaseAllSyncing(): Promise<number> {
+    const rows = this.db
+      .statement(
+        `UPDATE transaction_local SET sync_status = 'pending', claimed_at = NULL, last_error = 'recovered at start-up'
+         WHERE sync_status = 'syncing' RETURNING offline_id`,
+      )
+      .all() as { offline_id: string }[];
+    if (rows.length > 0) {
+      this.observer.onEvent({
+        type: 'rows-released',
+        offlineIds: rows.map((row) => row.offline_id),
+        reason: 'startup',
+      });
+    }
+    return rows.length;
+  }
+
+  async getStatistics(): Promise<SyncStatistics> {
+    const counts = { pending: 0, syncing: 0, synced: 0, failed: 0 };
+    const rows = this.db
+      .statement('SELECT sync_status AS status, COUNT(*) AS n FROM transaction_local GROUP BY sync_status')
+      .all() as { status: SyncStatus; n: number }[];
+    for (const { status, n } of rows) counts[status] = n;
+    return { ...counts, total: counts.pending + counts.syncing + counts.synced + counts.failed };
+  }
+
+  /** failed -> pending, as the spec's troubleshooting section does by hand. Returns how many rows moved. */
+  async retryFailedTransactions(): Promise<number> {
+    return this.db
+      .statement(
+        `UPDATE transaction_local SET sync_status = 'pending', last_error = NULL WHERE sync_status = 'failed'`,
+      )
+      .run().changes;
+  }
+
+  /** Deletes `synced` rows synced more than daysOld days ago (device clock). Returns how many. */
+  async cleanupOldSyncedTransactions(daysOld = 30): Promise<number> {
+    const cutoff = this.deps.clock.now() - daysOld * 86_400_000;
+    return this.db
+      .statement(
+        `DELETE FROM transaction_local WHERE sync_status = 'synced' AND COALESCE(synced_at, created_at_device) < ?`,
+      )
+      .run(cutoff).changes;
+  }
+
+  /** Every row, oldest first, optionally of one status (inspection and the checker). */
+  async listTransactions(
+    options: { status?: SyncStatus; limit?: number; offset?: number } = {},
+  ): Promise<TransactionLocal[]> {
+    const limit = options.limit ?? -1;
+    const offset = options.offset ?? 0;
+    const rows =
+      options.status === undefined
+        ? this.db.statement('SELECT * FROM transaction_local ORDER BY id LIMIT ? OFFSET ?').all(limit, offset)
+        : this.db
+            .statement('SELECT * FROM transaction_local WHERE sync_status = ? ORDER BY id LIMIT ? OFFSET ?')
+            .all(options.status, limit, offset);
+    return (rows as Row[]).map(fromRow);
+  }
+
+  /** The reference for a new sale; runs inside createTransaction's transaction. */
+  private nextReference(deviceId: string, createdAtDevice: number): string {
+    if (this.deps.referenceFormat === 'device-ms') return `${deviceId}-${createdAtDevice}`;
+    const row = this.db
+      .statement(
+        `INSERT INTO device_meta (key, value) VALUES ('reference_sequence', 1)
+         ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value`,
+      )
+      .get() as { value: number };
+    return `${deviceId}-${createdAtDevice}-${row.value}`;
+  }
+}
+
+function isUniqueViolation(error: unknown, column: string): boolean {
+  return (
+    error instanceof Error &&
+    (error as Error & { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+    error.message.includes(column)
+  );
+}
+
+function matchResults(
+  results: readonly ParsedSyncResult[],
+  sent: readonly TransactionLocal[],
+): { row: TransactionLocal; result: ParsedSyncResult }[] {
+  const byId = new Map(sent.map((row) => [row.offlineId, row]));
+  const byReference = new Map(sent.map((row) => [row.offlineReference, row]));
+  const positional =
+    results.length === sent.length &&
+    results.every((r) => r.offlineId === null && r.offlineReference === null);
+  const seen = new Set<string>();
+  const matched: { row: TransactionLocal; result: ParsedSyncResult }[] = [];
+  results.forEach((result, index) => {
+    const row =
+      (result.offlineId !== null ? byId.get(result.offlineId) : undefined) ??
+      (result.offlineReference !== null ? byReference.get(result.offlineReference) : undefined) ??
+      (positional ? sent[index] : undefined);
+    // A result for a row we did not send, or a second result for one row, is ignored: first answer wins.
+    if (row === undefined || seen.has(row.offlineId)) return;
+    seen.add(row.offlineId);
+    matched.push({ row, result });
+  });
+  return matched;
+}
