@@ -43,9 +43,20 @@ function isContentRejection(failure: TransportFailure): boolean {
   return failure.kind === 'http' && (failure.status === 400 || failure.status === 422);
 }
 
+/** A 413 that the policy answers by halving the batch: handled, so never thrown even under `leave-syncing`. */
+function isShrinkable(failure: TransportFailure, policy: SyncPolicy, rows: number): boolean {
+  return failure.kind === 'http' && failure.status === 413 && policy.shrinkBatchOn413 && rows > 1;
+}
+
+/** synced and failed count the rows applied before the failure (a split batch, a partial response). */
 type SendOutcome =
   | { readonly ok: true; readonly synced: number; readonly failed: number }
-  | { readonly ok: false; readonly failure: TransportFailure };
+  | {
+      readonly ok: false;
+      readonly failure: TransportFailure;
+      readonly synced: number;
+      readonly failed: number;
+    };
 
 export class BatchSyncService {
   private readonly deps: BatchSyncDeps;
@@ -64,6 +75,7 @@ export class BatchSyncService {
   /**
    * One sync run. Under `onTransportError: 'leave-syncing'` a failed request throws its TransportError out of
    * here, leaving the claimed rows `syncing` (spec). Otherwise the rows are released and the report says why.
+   * A 413 that shrinkBatchOn413 answers, and a 400/422 that isolateRejectedRows answers, are handled either way.
    */
   async syncPendingTransactions(deviceId: string): Promise<SyncRunReport> {
     const { store, policy } = this.deps;
@@ -87,23 +99,19 @@ export class BatchSyncService {
         sent += count;
         requests++;
       });
+      synced += outcome.synced;
+      failed += outcome.failed;
       if (!outcome.ok) {
         const { failure } = outcome;
-        if (
-          failure.kind === 'http' &&
-          failure.status === 413 &&
-          policy.shrinkBatchOn413 &&
-          claimed.length > 1
-        ) {
+        if (isShrinkable(failure, policy, claimed.length)) {
           batchLimit = Math.ceil(claimed.length / 2);
           continue;
         }
         return { sent, synced, failed, requests, failure };
       }
-      synced += outcome.synced;
-      failed += outcome.failed;
-      // The spec sends everything in one body and stops; bounded batches drain the backlog batch by batch.
-      if (policy.maxBatchSize === null) break;
+      // The spec sends everything in one body and stops; bounded batches (configured, or shrunk after a 413)
+      // drain the backlog batch by batch.
+      if (batchLimit === null) break;
     }
     return { sent, synced, failed, requests, failure: null };
   }
@@ -144,6 +152,8 @@ export class BatchSyncService {
             kind: 'protocol',
             detail: `${missing.length} of ${rows.length} rows missing from the response`,
           },
+          synced: syncedCount,
+          failed: failedCount,
         };
       }
       return { ok: true, synced: syncedCount, failed: failedCount };
@@ -171,12 +181,14 @@ export class BatchSyncService {
         return first;
       }
       const second = await this.sendRows(deviceId, rows.slice(middle), onRequest);
-      if (!second.ok) return second;
+      if (!second.ok)
+        return { ...second, synced: first.synced + second.synced, failed: first.failed + second.failed };
       return { ok: true, synced: first.synced + second.synced, failed: first.failed + second.failed };
     }
-    if (policy.onTransportError === 'leave-syncing') throw new TransportError(failure);
+    if (policy.onTransportError === 'leave-syncing' && !isShrinkable(failure, policy, rows.length))
+      throw new TransportError(failure);
     await store.releaseToPending(offlineIds, 'transport-error', describeFailure(failure));
-    return { ok: false, failure };
+    return { ok: false, failure, synced: 0, failed: 0 };
   }
 
   /** Steps 3 and 4: build the payload and POST it. Never throws a transport failure; returns it. */

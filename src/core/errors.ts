@@ -20,12 +20,21 @@ export type ErrorKind =
 export class SyncsimError extends Error {
   readonly code: string;
   readonly kind: ErrorKind;
+  /** The values the error was thrown with (the field, the reference...), for callers that act on them. */
+  readonly args: readonly unknown[];
 
-  constructor(code: string, kind: ErrorKind, message: string, options?: ErrorOptions) {
+  constructor(
+    code: string,
+    kind: ErrorKind,
+    message: string,
+    options?: ErrorOptions,
+    args: readonly unknown[] = [],
+  ) {
     super(message, options);
     this.name = 'SyncsimError';
     this.code = code;
     this.kind = kind;
+    this.args = args;
   }
 }
 
@@ -44,7 +53,8 @@ export function defineError<A extends unknown[]>(
   const ErrorClass = class extends SyncsimError {
     constructor(...args: [...A, ErrorOptions?]) {
       const options = args.length > arity ? (args[arity] as ErrorOptions | undefined) : undefined;
-      super(code, kind, format(...(args.slice(0, arity) as A)), options);
+      const values = args.slice(0, arity) as A;
+      super(code, kind, format(...values), options, values);
     }
   };
   Object.defineProperty(ErrorClass, 'name', { value: code });

@@ -58,7 +58,15 @@ export class OfflineSyncService {
   /** The connectivity listener. Real plugins call it several times per change; it is fire-and-forget. */
   onConnectivityChanged(online: boolean): void {
     this.online = online;
-    if (online && this.isStale()) void this.start('connectivity');
+    if (!online) return;
+    if (this.isStale()) {
+      void this.start('connectivity');
+      return;
+    }
+    // Within the TTL: the spec drops this wake-up; deferring it runs the sync once the TTL has passed.
+    if (this.deps.policy.deferThrottledSync && this.lastSyncAt !== null) {
+      this.scheduleRetry(Math.max(0, this.lastSyncAt + this.deps.policy.syncTtlMs - this.ttlNow()));
+    }
   }
 
   /** Called by the POS after each sale. */
@@ -83,6 +91,8 @@ export class OfflineSyncService {
   /** Starts a run according to the concurrency switch; never rejects. */
   private start(reason: SyncReason): Promise<SyncRunReport | null> {
     const { policy, clock } = this.deps;
+    // A retry while the app knows it is offline would only fail; reconnecting triggers a sync anyway.
+    if (reason === 'retry' && !this.online) return Promise.resolve(null);
     if (policy.honourRetryAfter && clock.monotonic() < this.notBefore) {
       this.scheduleRetry(this.notBefore - clock.monotonic());
       return Promise.resolve(null);
@@ -104,16 +114,20 @@ export class OfflineSyncService {
         }
         const run = (async () => {
           let report: SyncRunReport | null = null;
-          do {
-            this.runAgain = false;
-            report = await this.runOnce(reason);
-          } while (this.runAgain && report?.failure == null);
+          try {
+            do {
+              this.runAgain = false;
+              report = await this.runOnce(reason);
+            } while (this.runAgain && report?.failure == null);
+          } finally {
+            // Cleared in the same microtask as the last "run again" check: a trigger arriving any later starts
+            // a new run instead of setting a flag nobody reads (a `.finally()` on the promise left that gap).
+            this.inFlight = null;
+          }
           return report;
         })();
         this.inFlight = run;
-        return run.finally(() => {
-          this.inFlight = null;
-        });
+        return run;
       }
     }
   }
@@ -139,6 +153,9 @@ export class OfflineSyncService {
       // The spec has no catch: the listener's future fails and the error is only logged. Same here; a trigger
       // is fire-and-forget, so nothing may escape as an unhandled rejection.
       if (error instanceof TransportError) {
+        // A failed run like any other: the rows it claimed stay `syncing` (spec), but the retry backoff and a
+        // Retry-After still apply to whatever is pending next.
+        this.afterFailure(error.failure.kind === 'http' ? error.failure.retryAfterMs : null);
         this.logger.warn({ tag: 'sync', reason, error: error.message }, 'Transaction sync failed');
       } else {
         this.logger.error({ tag: 'sync', reason, error: messageOf(error) }, 'Transaction sync crashed');

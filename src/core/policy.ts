@@ -3,6 +3,7 @@
  * `seed` is the spec exactly, bugs included; `hardened` turns every fix on. A user starts from either preset
  * and flips single switches (`--set policy.maxBatchSize=200`) to see which fix matters.
  */
+import Type from 'typebox';
 
 export type ReferenceFormat =
   /** `DEVICE_ID-<epoch ms>` (spec): collides for two sales in one millisecond or after the clock goes back. */
@@ -64,6 +65,9 @@ export interface SyncPolicy {
   // Triggers (not weaknesses; the same in both presets unless a scenario says otherwise).
   /** A connectivity change to online syncs if the last sync is older than this (spec: 2 minutes). */
   readonly syncTtlMs: number;
+  /** A connectivity trigger that the TTL holds back runs when the TTL expires, instead of being dropped (spec):
+   * otherwise rows sold offline wait for the next sale or the next reconnect. */
+  readonly deferThrottledSync: boolean;
   /** After a sale made while online, sync at once (the POS posts its sale). */
   readonly syncAfterSale: boolean;
 }
@@ -88,6 +92,7 @@ export const SEED_POLICY: SyncPolicy = Object.freeze({
   honourRetryAfter: false,
   isolateRejectedRows: false,
   syncTtlMs: TWO_MINUTES,
+  deferThrottledSync: false,
   syncAfterSale: true,
 });
 
@@ -106,6 +111,7 @@ export const HARDENED_POLICY: SyncPolicy = Object.freeze({
   honourRetryAfter: true,
   isolateRejectedRows: true,
   syncTtlMs: TWO_MINUTES,
+  deferThrottledSync: true,
   syncAfterSale: true,
 });
 
@@ -131,4 +137,52 @@ export function backoffDelay(
   const exponential = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.max(0, attempt - 1));
   const delay = backoff.jitter === 'full' ? Math.floor(exponential * draw) : exponential;
   return retryAfterMs === null ? delay : Math.max(delay, retryAfterMs);
+}
+
+const Ms = Type.Number({ minimum: 0 });
+
+export const BackoffSchema = Type.Object(
+  {
+    baseMs: Type.Number({ exclusiveMinimum: 0 }),
+    maxMs: Type.Number({ exclusiveMinimum: 0 }),
+    jitter: Type.Union([Type.Literal('full'), Type.Literal('none')]),
+  },
+  { additionalProperties: false },
+);
+
+/** A preset and any switches to flip, as scenario files and `--set policy.<switch>=<value>` give them. */
+export const PolicyConfigSchema = Type.Object(
+  {
+    preset: Type.Union([Type.Literal('seed'), Type.Literal('hardened')], { default: 'seed' }),
+    onTransportError: Type.Optional(Type.Union([Type.Literal('leave-syncing'), Type.Literal('release')])),
+    onMissingResult: Type.Optional(Type.Union([Type.Literal('leave-syncing'), Type.Literal('release')])),
+    syncingLeaseMs: Type.Optional(Type.Union([Ms, Type.Null()])),
+    recoverSyncingOnStart: Type.Optional(Type.Boolean()),
+    retryBackoff: Type.Optional(Type.Union([BackoffSchema, Type.Null()])),
+    referenceFormat: Type.Optional(Type.Union([Type.Literal('device-ms'), Type.Literal('device-ms-seq')])),
+    ttlClock: Type.Optional(Type.Union([Type.Literal('wall'), Type.Literal('monotonic')])),
+    maxBatchSize: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+    shrinkBatchOn413: Type.Optional(Type.Boolean()),
+    concurrency: Type.Optional(
+      Type.Union([Type.Literal('unguarded'), Type.Literal('busy-flag'), Type.Literal('single-flight')]),
+    ),
+    atomicClaim: Type.Optional(Type.Boolean()),
+    honourRetryAfter: Type.Optional(Type.Boolean()),
+    isolateRejectedRows: Type.Optional(Type.Boolean()),
+    syncTtlMs: Type.Optional(Ms),
+    deferThrottledSync: Type.Optional(Type.Boolean()),
+    syncAfterSale: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export type PolicyConfig = Type.Static<typeof PolicyConfigSchema>;
+
+/** The policy a config describes: its preset with its switches applied. */
+export function policyFromConfig(config: PolicyConfig): SyncPolicy {
+  const { preset = 'seed', ...switches } = config;
+  const overrides: Partial<Record<keyof SyncPolicy, unknown>> = {};
+  for (const [key, value] of Object.entries(switches))
+    if (value !== undefined) overrides[key as keyof SyncPolicy] = value;
+  return resolvePolicy(preset, overrides as Partial<SyncPolicy>);
 }

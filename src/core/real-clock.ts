@@ -6,6 +6,8 @@ import type { Clock } from './ports.ts';
 
 export interface RealClock extends Clock {
   readonly speed: number;
+  /** Runs callback after delayMs of (sped-up) time; returns a cancel function. */
+  schedule(delayMs: number, callback: () => void): () => void;
 }
 
 export function createRealClock(speed = 1): RealClock {
@@ -22,5 +24,9 @@ export function createRealClock(speed = 1): RealClock {
       new Promise((resolve) => {
         setTimeout(resolve, Math.max(0, ms / speed));
       }),
+    schedule: (delayMs, callback) => {
+      const timer = setTimeout(callback, Math.max(0, delayMs / speed));
+      return () => clearTimeout(timer);
+    },
   };
 }

@@ -1,0 +1,156 @@
+/**
+ * Where a run's requests go and where its ledger comes from, by mode:
+ * - virtual: the fake backend in-process through inject, on the virtual clock (its task view);
+ * - realtime with the fake backend: the same backend listening on loopback, reached over real HTTP;
+ * - a target URL: any backend over HTTP, its ledger from a source the user names (or none: not checked).
+ */
+import { join } from 'node:path';
+import type { Clock, Transport } from '../core/ports.ts';
+import { type Backend, buildBackend } from '../fake-backend/app.ts';
+import { MEMORY_DB } from '../fake-backend/options.ts';
+import { type LedgerRow, ledgerRowFromEntry } from './ledger-row.ts';
+import type { LedgerSource } from './ledger/ledger-source.ts';
+import { createHttpTarget, type HttpTarget } from './network/http-transport.ts';
+import { createInProcessTransport } from './network/in-process-transport.ts';
+import type { FakeBackendConfig, TargetBackendConfig } from './simulation-config.ts';
+import type { VirtualClock } from './virtual-clock.ts';
+
+export interface BackendConnection {
+  /** One line for the report: what was tested against. */
+  readonly description: string;
+  readonly transport: Transport;
+  /** True when the client-side timeout must be applied around the transport (in-process has no socket). */
+  readonly enforceTimeout: boolean;
+  /** The heal phase: the fake backend's faults go off; a real backend is what it is. */
+  heal(): void;
+  /** The server's rows (of the given devices, when the source can filter); null when there is no ledger. */
+  readLedger(deviceIds: ReadonlySet<string> | null): Promise<readonly LedgerRow[] | null>;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  readonly seed: string;
+  readonly outDir: string;
+  /** Keep the server's ledger in memory instead of `server.sqlite` in the run folder. */
+  readonly memoryLedger?: boolean;
+  readonly ledgerSource?: LedgerSource | null;
+  /** The bearer token for a target, already read from its environment variable. */
+  readonly token?: string;
+}
+
+function describeFake(config: FakeBackendConfig, where: string): string {
+  const storage = config.storage ?? {};
+  return `fake backend ${where} (dedupe ${storage.dedupe ?? 'unique'} on ${storage.key ?? 'offline_reference'}, commit per ${storage.commit ?? 'batch'})`;
+}
+
+async function fakeBackend(config: FakeBackendConfig, clock: Clock, options: ConnectOptions): Promise<Backend> {
+  const { kind: _kind, ...fake } = config;
+  return buildBackend(
+    {
+      ...fake,
+      seed: options.seed,
+      storage: {
+        ...fake.storage,
+        file: options.memoryLedger ? MEMORY_DB : join(options.outDir, 'server.sqlite'),
+        fresh: true,
+      },
+      logLevel: 'silent',
+    },
+    { clock },
+  );
+}
+
+function fakeLedger(backend: Backend) {
+  return async (deviceIds: ReadonlySet<string> | null): Promise<LedgerRow[]> => {
+    const rows: LedgerRow[] = [];
+    for (const entry of backend.ledger.entries()) {
+      if (deviceIds === null || deviceIds.has(entry.device_id)) rows.push(ledgerRowFromEntry(entry));
+    }
+    return rows;
+  };
+}
+
+/** Virtual time: the fake backend in-process. */
+export async function connectVirtual(
+  config: FakeBackendConfig,
+  clock: VirtualClock,
+  options: ConnectOptions,
+): Promise<BackendConnection> {
+  const backend = await fakeBackend(config, clock.taskClock, options);
+  return {
+    description: describeFake(config, 'in-process'),
+    transport: createInProcessTransport(backend, clock, clock),
+    enforceTimeout: true,
+    heal: () => backend.setFaultPlan({ phases: [] }),
+    readLedger: fakeLedger(backend),
+    close: () => backend.close(),
+  };
+}
+
+/** Real time against the fake backend: it listens on loopback and the fleet talks HTTP to it. */
+export async function connectRealtimeFake(
+  config: FakeBackendConfig,
+  clock: Clock,
+  options: ConnectOptions & { readonly connections: number },
+): Promise<BackendConnection> {
+  const backend = await fakeBackend(config, clock, options);
+  let target: HttpTarget | null = null;
+  try {
+    const url = await backend.app.listen({ host: '127.0.0.1', port: 0 });
+    target = createHttpTarget({ url, path: backend.options.path, clock, connections: options.connections });
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
+  const http = target;
+  return {
+    description: describeFake(config, `over HTTP at ${http.origin}`),
+    transport: http.transport,
+    enforceTimeout: false,
+    heal: () => backend.setFaultPlan({ phases: [] }),
+    readLedger: fakeLedger(backend),
+    close: async () => {
+      await http.close();
+      await backend.close();
+    },
+  };
+}
+
+/** A backend at a URL. Probes it first, so an unreachable target fails before any device starts. */
+export async function connectTarget(
+  config: TargetBackendConfig,
+  clock: Clock,
+  options: ConnectOptions & { readonly connections: number },
+): Promise<BackendConnection> {
+  const target = createHttpTarget({
+    url: config.url,
+    path: config.path,
+    clock,
+    connections: config.connections ?? options.connections,
+    headers: config.headers,
+    token: options.token,
+  });
+  try {
+    await target.probe();
+  } catch (error) {
+    await target.close();
+    throw error;
+  }
+  const source = options.ledgerSource ?? null;
+  return {
+    description: `${target.origin}${target.path}`,
+    transport: target.transport,
+    enforceTimeout: false,
+    heal: () => {},
+    readLedger: async (deviceIds) => {
+      if (source === null) return null;
+      const rows: LedgerRow[] = [];
+      for await (const row of source.read(deviceIds === null ? undefined : { deviceIds })) rows.push(row);
+      return rows;
+    },
+    close: async () => {
+      await target.close();
+      await source?.close();
+    },
+  };
+}

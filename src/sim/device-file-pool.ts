@@ -1,0 +1,79 @@
+/**
+ * Keeps at most `maxOpen` device files open. A WAL database holds three descriptors (the file, -wal and
+ * -shm), so a thousand devices would need ~3000 while `ulimit -n` is often 1024. Devices are idle most of
+ * the time: the least recently used file is closed when another one opens, and reopens on its next access
+ * (DeviceDatabase reopens lazily, so the core never notices). Reopening costs about a millisecond, so the
+ * pool is sized from the real limit and only evicts when it must.
+ */
+import { readFileSync } from 'node:fs';
+import { DeviceDatabase, type DeviceDatabaseOptions } from '../core/device-database.ts';
+
+const FDS_PER_DATABASE = 3;
+/** Descriptors left for everything else: sockets, the backend's file, stdio, node itself. */
+const RESERVED_FDS = 200;
+
+/** The soft limit on open files of this process (Linux: /proc/self/limits); 1024 when it can't be read. */
+export function openFileLimit(limitsText?: string): number {
+  let text = limitsText;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/proc/self/limits', 'utf8');
+    } catch {
+      return 1024;
+    }
+  }
+  const match = /^Max open files\s+(\d+|unlimited)/m.exec(text);
+  if (!match) return 1024;
+  return match[1] === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(match[1]);
+}
+
+/** How many device files may be open at once under a given descriptor limit. */
+export function maxOpenDevices(fileLimit: number): number {
+  return Math.max(8, Math.floor((fileLimit - RESERVED_FDS) / FDS_PER_DATABASE));
+}
+
+export class DeviceFilePool {
+  readonly maxOpen: number;
+  /** Open databases in least- to most-recently used order (Map keeps insertion order). */
+  private readonly open = new Map<DeviceDatabase, true>();
+  private reopenCount = 0;
+
+  constructor(maxOpen = maxOpenDevices(openFileLimit())) {
+    this.maxOpen = Math.max(1, maxOpen);
+  }
+
+  /** Times a file had to be opened (first opens included): a measure of pool pressure. */
+  get opens(): number {
+    return this.reopenCount;
+  }
+
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  /** A DeviceDatabase for the file whose opening and closing the pool manages. */
+  database(path: string, options: Omit<DeviceDatabaseOptions, 'onAccess'> = {}): DeviceDatabase {
+    return new DeviceDatabase(path, { ...options, onAccess: (database) => this.touch(database) });
+  }
+
+  /** Forgets a database the caller closed or disposed. */
+  release(database: DeviceDatabase): void {
+    this.open.delete(database);
+  }
+
+  private touch(database: DeviceDatabase): void {
+    if (this.open.delete(database)) {
+      this.open.set(database, true);
+      return;
+    }
+    this.reopenCount++;
+    this.open.set(database, true);
+    if (this.open.size <= this.maxOpen) return;
+    for (const candidate of this.open.keys()) {
+      if (this.open.size <= this.maxOpen) break;
+      if (candidate === database) continue;
+      this.open.delete(candidate);
+      candidate.close();
+    }
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Client-side network conditions around any Transport, as the device would experience them: offline (fails
+ * at once, no request is made), latency and jitter, a request dropped before it reaches the server, a
+ * response lost after the server processed it, and the client's own timeout. All waits go through the
+ * clock and all draws through the device's seeded stream, so virtual runs replay exactly.
+ */
+import Type from 'typebox';
+import type { Clock, Random, Transport, TransportReply } from '../../core/ports.ts';
+import { TransportError } from '../../core/ports.ts';
+import { chance, type Distribution, DistributionSchema, sample } from '../../core/random.ts';
+
+export const NetworkConditionsSchema = Type.Object(
+  {
+    /** Round-trip latency added on the client side, ms (half before the request, half after the answer). */
+    latencyMs: Type.Optional(DistributionSchema),
+    /** Probability that a request vanishes before the server sees it (the client waits for its timeout). */
+    dropRequestRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    /** Probability that the answer is lost after the server processed the request (the client sees a reset). */
+    loseResponseRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    /** The client gives up after this long without an answer. */
+    timeoutMs: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+export type NetworkConditions = Type.Static<typeof NetworkConditionsSchema>;
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+const NO_LATENCY: Distribution = { kind: 'fixed', value: 0 };
+
+export interface ConditionsContext {
+  readonly clock: Clock;
+  readonly random: Random;
+  /** The device's real connectivity (not what its listener was told). */
+  readonly isOnline: () => boolean;
+  /** The conditions in force now (the heal phase switches them off). */
+  readonly conditions: () => NetworkConditions;
+  /** Apply the client's timeout here; false when the inner transport enforces its own (undici over HTTP). */
+  readonly enforceTimeout: boolean;
+}
+
+export function withConditions(inner: Transport, context: ConditionsContext): Transport {
+  const { clock, random } = context;
+  return {
+    async postBatch(body: string): Promise<TransportReply> {
+      if (!context.isOnline()) throw new TransportError({ kind: 'offline' });
+      const conditions = context.conditions();
+      const timeoutMs = conditions.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      const latency = sample(conditions.latencyMs ?? NO_LATENCY, random);
+      if (latency > 0) await clock.sleep(latency / 2);
+      if (chance(random, conditions.dropRequestRate ?? 0)) {
+        await clock.sleep(timeoutMs);
+        throw new TransportError({ kind: 'timeout', phase: 'headers' });
+      }
+      const loseResponse = chance(random, conditions.loseResponseRate ?? 0);
+      const reply = context.enforceTimeout
+        ? await withTimeout(inner.postBatch(body), clock, timeoutMs)
+        : await inner.postBatch(body);
+      if (loseResponse)
+        throw new TransportError({
+          kind: 'reset',
+          detail: 'response lost after the server processed the request',
+        });
+      if (latency > 0) await clock.sleep(latency / 2);
+      return reply;
+    },
+  };
+}
+
+/** Races the request against the client's timeout; the request carries on (the server may still commit). */
+async function withTimeout(
+  request: Promise<TransportReply>,
+  clock: Clock,
+  timeoutMs: number,
+): Promise<TransportReply> {
+  let timedOut = false;
+  const timeout = clock.sleep(timeoutMs).then(() => {
+    timedOut = true;
+  });
+  request.catch(() => {});
+  await Promise.race([
+    request.then(
+      () => undefined,
+      () => undefined,
+    ),
+    timeout,
+  ]);
+  if (timedOut) throw new TransportError({ kind: 'timeout', phase: 'headers' });
+  return request;
+}

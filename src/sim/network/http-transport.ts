@@ -1,0 +1,132 @@
+/**
+ * The Transport over real HTTP: one undici Pool per target shared by the fleet (keep-alive connections),
+ * explicit connect, headers and body timeouts (undici's defaults are 300 s), a bearer token taken from the
+ * environment by the caller, and every failure mapped to the core's typed TransportFailure.
+ */
+import { errors, Pool } from 'undici';
+import type { Clock, Transport, TransportFailure, TransportReply } from '../../core/ports.ts';
+import { TransportError } from '../../core/ports.ts';
+import { DEFAULT_BATCH_SYNC_PATH } from '../../core/protocol.ts';
+import { ERR_TARGET_UNREACHABLE, ERR_TARGET_URL } from '../errors.ts';
+import { parseRetryAfter } from './retry-after.ts';
+
+export interface HttpTargetOptions {
+  /** Base URL of the backend, e.g. `http://127.0.0.1:8080` (a path prefix is allowed). */
+  readonly url: string;
+  /** The batch-sync route under the base URL. */
+  readonly path?: string;
+  /** Keep-alive connections in the pool. */
+  readonly connections?: number;
+  readonly connectTimeoutMs?: number;
+  readonly headersTimeoutMs?: number;
+  readonly bodyTimeoutMs?: number;
+  /** The bearer token's value (read from an environment variable by the CLI, never from a flag). */
+  readonly token?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Reads the wall clock for HTTP-date Retry-After values. */
+  readonly clock: Clock;
+}
+
+/** Error bodies are kept for the report, bounded: a 100 MB error page must not be held in memory. */
+const MAX_ERROR_BODY = 4096;
+
+export interface HttpTarget {
+  readonly transport: Transport;
+  readonly origin: string;
+  readonly path: string;
+  /** Fails with SYNCSIM_ERR_TARGET_UNREACHABLE unless the server answers an HTTP request at all. */
+  probe(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function parseTargetUrl(
+  url: string,
+  path = DEFAULT_BATCH_SYNC_PATH,
+): { origin: string; path: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ERR_TARGET_URL(url, 'is not a URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new ERR_TARGET_URL(url, 'must be http:// or https://');
+  const prefix = parsed.pathname.replace(/\/+$/, '');
+  return { origin: parsed.origin, path: `${prefix}${path.startsWith('/') ? path : `/${path}`}` };
+}
+
+export function createHttpTarget(options: HttpTargetOptions): HttpTarget {
+  const { origin, path } = parseTargetUrl(options.url, options.path);
+  const pool = new Pool(origin, {
+    connections: options.connections ?? 64,
+    connect: { timeout: options.connectTimeoutMs ?? 5_000 },
+    headersTimeout: options.headersTimeoutMs ?? 30_000,
+    bodyTimeout: options.bodyTimeoutMs ?? 30_000,
+    keepAliveTimeout: 30_000,
+  });
+  const headers: Record<string, string> = {
+    ...options.headers,
+    'content-type': 'application/json',
+    accept: 'application/json',
+  };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+
+  const transport: Transport = {
+    async postBatch(body: string): Promise<TransportReply> {
+      let response: Awaited<ReturnType<Pool['request']>>;
+      try {
+        response = await pool.request({ method: 'POST', path, headers, body });
+      } catch (error) {
+        throw new TransportError(failureOf(error));
+      }
+      let text: string;
+      try {
+        text = await response.body.text();
+      } catch (error) {
+        throw new TransportError(failureOf(error));
+      }
+      if (response.statusCode >= 200 && response.statusCode < 300)
+        return { status: response.statusCode, body: text };
+      throw new TransportError({
+        kind: 'http',
+        status: response.statusCode,
+        body: text.slice(0, MAX_ERROR_BODY),
+        retryAfterMs: parseRetryAfter(response.headers['retry-after'], options.clock.now()),
+      });
+    },
+  };
+
+  return {
+    transport,
+    origin,
+    path,
+    async probe() {
+      try {
+        const response = await pool.request({ method: 'GET', path: '/', headers });
+        await response.body.dump();
+      } catch (error) {
+        throw new ERR_TARGET_UNREACHABLE(origin, failureMessage(error), { cause: error });
+      }
+    },
+    close: () => pool.close(),
+  };
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+function failureMessage(error: unknown): string {
+  const code = codeOf(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+/** Maps undici's and the socket's errors to the core's typed failures. */
+export function failureOf(error: unknown): TransportFailure {
+  if (error instanceof errors.ConnectTimeoutError) return { kind: 'timeout', phase: 'connect' };
+  if (error instanceof errors.HeadersTimeoutError) return { kind: 'timeout', phase: 'headers' };
+  if (error instanceof errors.BodyTimeoutError) return { kind: 'timeout', phase: 'body' };
+  return { kind: 'reset', detail: failureMessage(error) };
+}
