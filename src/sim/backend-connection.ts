@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import type { Clock, Transport } from '../core/ports.ts';
 import { type Backend, buildBackend } from '../fake-backend/app.ts';
 import { MEMORY_DB } from '../fake-backend/options.ts';
-import { type LedgerRow, ledgerRowFromEntry } from './ledger-row.ts';
 import type { LedgerSource } from './ledger/ledger-source.ts';
+import { type LedgerRow, ledgerRowFromEntry } from './ledger-row.ts';
 import { createHttpTarget, type HttpTarget } from './network/http-transport.ts';
 import { createInProcessTransport } from './network/in-process-transport.ts';
 import type { FakeBackendConfig, TargetBackendConfig } from './simulation-config.ts';
@@ -43,7 +43,11 @@ function describeFake(config: FakeBackendConfig, where: string): string {
   return `fake backend ${where} (dedupe ${storage.dedupe ?? 'unique'} on ${storage.key ?? 'offline_reference'}, commit per ${storage.commit ?? 'batch'})`;
 }
 
-async function fakeBackend(config: FakeBackendConfig, clock: Clock, options: ConnectOptions): Promise<Backend> {
+async function fakeBackend(
+  config: FakeBackendConfig,
+  clock: Clock,
+  options: ConnectOptions,
+): Promise<Backend> {
   const { kind: _kind, ...fake } = config;
   return buildBackend(
     {

@@ -13,7 +13,10 @@ export const CrashConfigSchema = Type.Object(
     /** Probability of dying each time a sync reaches one of `points`. */
     probability: Type.Number({ minimum: 0, maximum: 1, default: 0 }),
     points: Type.Optional(
-      Type.Array(Type.Union(CRASH_POINTS.map((point) => Type.Literal(point))), { minItems: 1, uniqueItems: true }),
+      Type.Array(Type.Union(CRASH_POINTS.map((point) => Type.Literal(point))), {
+        minItems: 1,
+        uniqueItems: true,
+      }),
     ),
     /** How long the device stays down before the app starts again, ms. */
     restartAfterMs: Type.Optional(DistributionSchema),

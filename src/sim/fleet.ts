@@ -4,9 +4,9 @@
  */
 import type { DeviceSelector } from './connectivity.ts';
 import { selects } from './connectivity.ts';
+import type { DeviceIdentity } from './device.ts';
 import type { DeviceClockConfig } from './device-clock.ts';
 import { resolveDeviceClockConfig } from './device-clock.ts';
-import type { DeviceIdentity } from './device.ts';
 import type { ResolvedSimulation } from './simulation-config.ts';
 
 export const DEFAULT_GROUP = 'default';
@@ -43,11 +43,15 @@ export function shardIndices(total: number, shard: { index: number; count: numbe
 }
 
 /** The device's clock settings: the last entry whose selector matches, or a perfect clock. */
-export function deviceClockFor(identity: DeviceIdentity, entries: ResolvedSimulation['deviceClocks']): DeviceClockConfig {
+export function deviceClockFor(
+  identity: DeviceIdentity,
+  entries: ResolvedSimulation['deviceClocks'],
+): DeviceClockConfig {
   let chosen: DeviceClockConfig | null = null;
   for (const entry of entries) {
     const { appliesTo, ...config } = entry;
-    if (selects((appliesTo ?? { kind: 'all' }) as DeviceSelector, identity)) chosen = resolveDeviceClockConfig(config);
+    if (selects((appliesTo ?? { kind: 'all' }) as DeviceSelector, identity))
+      chosen = resolveDeviceClockConfig(config);
   }
   return chosen ?? resolveDeviceClockConfig({});
 }

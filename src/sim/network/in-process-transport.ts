@@ -24,7 +24,8 @@ export function createInProcessTransport(
     async postBatch(body: string): Promise<TransportReply> {
       const outcome = await runner.runTask(() => injectBatch(backend, body, headers));
       if (outcome.kind === 'reset') throw new TransportError({ kind: 'reset', detail: outcome.detail });
-      if (outcome.status >= 200 && outcome.status < 300) return { status: outcome.status, body: outcome.body };
+      if (outcome.status >= 200 && outcome.status < 300)
+        return { status: outcome.status, body: outcome.body };
       throw new TransportError({
         kind: 'http',
         status: outcome.status,

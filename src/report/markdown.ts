@@ -1,0 +1,202 @@
+/** report.md: the essentials of a run for a CI comment. Pure. */
+import { describeTrace } from '../sim/trace-format.ts';
+import { escapeMarkdown, markdownFence } from './escape.ts';
+import {
+  formatActual,
+  formatCount,
+  formatNumber,
+  formatPercentile,
+  formatPolicy,
+  formatRate,
+  formatSeconds,
+  formatTimes,
+  PERCENTILE_KEYS,
+  verdictOf,
+} from './format.ts';
+import {
+  allViolations,
+  invariantRows,
+  noCheckNote,
+  outcomes,
+  type ReportInput,
+  replayCommand,
+} from './report-input.ts';
+
+export interface MarkdownOptions {
+  /** The run folder as the replay command should name it. */
+  readonly dir: string;
+  /** Violations shown with their traces; default 3. */
+  readonly maxViolations?: number;
+}
+
+const e = escapeMarkdown;
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ];
+}
+
+export function renderMarkdown(input: ReportInput, options: MarkdownOptions): string {
+  const { summary } = input;
+  const lines: string[] = [];
+  const verdict = verdictOf(summary);
+  const mark = summary.passed && !summary.interrupted ? '✅' : '❌';
+  lines.push(`# ${mark} ${verdict}: ${e(summary.scenario)}`, '');
+
+  const failing = summary.thresholds.filter((t) => !t.ok).length;
+  lines.push(
+    summary.thresholds.length === 0
+      ? 'No thresholds were set.'
+      : `${summary.thresholds.length - failing} of ${summary.thresholds.length} thresholds passed.`,
+    '',
+  );
+
+  lines.push(
+    ...table(
+      ['', ''],
+      [
+        ['scenario', e(summary.scenario)],
+        ['seed', `\`${summary.seed.replace(/`/g, "'")}\``],
+        ['policy', e(formatPolicy(summary))],
+        ['mode', e(summary.mode)],
+        [
+          'devices',
+          summary.shard === null
+            ? formatNumber(summary.devices)
+            : `${formatNumber(summary.devices)} (shard ${summary.shard.index}/${summary.shard.count})`,
+        ],
+        ['backend', e(summary.backend)],
+        ['time', e(formatTimes(summary))],
+      ],
+    ),
+    '',
+  );
+
+  lines.push('## Thresholds', '');
+  if (summary.thresholds.length === 0) lines.push('None.', '');
+  else
+    lines.push(
+      ...table(
+        ['expression', 'actual', 'ok'],
+        summary.thresholds.map((t) => [
+          `\`${t.expression.replace(/`/g, "'").replace(/\|/g, '\\|')}\``,
+          t.error === undefined ? e(formatActual(t.actual)) : `${e(formatActual(t.actual))} (${e(t.error)})`,
+          t.ok ? '✅ yes' : '❌ no',
+        ]),
+      ),
+      '',
+    );
+
+  lines.push('## Invariants', '');
+  if (!summary.invariants.checked)
+    lines.push('No server ledger: the ledger invariants were not checked.', '');
+  lines.push(
+    ...table(
+      ['invariant', 'count', 'ok', 'meaning'],
+      invariantRows(summary.invariants).map((row) => [
+        row.kind,
+        formatCount(row.count),
+        row.count === null ? '➖ not checked' : row.kind === 'rejected' ? 'ℹ️ reported' : row.ok ? '✅' : '❌',
+        e(row.meaning),
+      ]),
+    ),
+    '',
+  );
+
+  const { sales, requests, latency } = summary;
+  lines.push('## Sales', '');
+  lines.push(
+    ...table(
+      ['created', 'synced', 'pending', 'syncing', 'failed', 'not recorded', 'while down'],
+      [
+        [
+          sales.created,
+          sales.synced,
+          sales.pending,
+          sales.syncing,
+          sales.failed,
+          sales.notRecorded,
+          sales.whileDown,
+        ].map((n) => formatNumber(n)),
+      ],
+    ),
+    '',
+  );
+
+  lines.push('## Requests', '');
+  lines.push(
+    ...table(
+      ['total', 'ok', 'error rate', 'timeouts', 'resets', 'protocol errors', 'offline skips'],
+      [
+        [
+          formatNumber(requests.total),
+          formatNumber(requests.ok),
+          formatRate(requests.errorRate),
+          formatNumber(requests.timeouts),
+          formatNumber(requests.resets),
+          formatNumber(requests.protocolErrors),
+          formatNumber(requests.offlineSkips),
+        ],
+      ],
+    ),
+    '',
+  );
+  const statuses = outcomes(summary).filter((o) => o.label.startsWith('HTTP '));
+  if (statuses.length > 0)
+    lines.push(`By status: ${statuses.map((o) => `${o.label} × ${formatNumber(o.count)}`).join(', ')}.`, '');
+
+  lines.push('## Latency', '');
+  const latencyRows: [string, (typeof latency)['requestMs']][] = [
+    ['request', latency.requestMs],
+    ['time-to-sync', latency.timeToSyncMs],
+    ['time-to-sync, sold online', latency.timeToSyncOnlineMs],
+    ['time-to-sync, sold offline', latency.timeToSyncOfflineMs],
+  ];
+  lines.push(
+    ...table(
+      ['', 'count', ...PERCENTILE_KEYS],
+      latencyRows.map(([name, p]) => [
+        name,
+        formatNumber(p.count),
+        ...PERCENTILE_KEYS.map((key) => formatPercentile(p, key)),
+      ]),
+    ),
+    '',
+  );
+
+  lines.push('## Violations', '');
+  if (input.check === undefined || input.check === null) {
+    lines.push(e(noCheckNote(input)), '');
+  } else {
+    const violations = allViolations(input.check);
+    const max = options.maxViolations ?? 3;
+    if (violations.length === 0) lines.push('None.', '');
+    for (const violation of violations.slice(0, max)) {
+      lines.push(
+        `### ${violation.kind}: \`${violation.offlineReference.replace(/`/g, "'")}\``,
+        '',
+        e(violation.detail),
+        '',
+      );
+      if (violation.trace !== null) {
+        const text = describeTrace(violation.trace).join('\n');
+        const fence = markdownFence(text);
+        lines.push(fence, text, fence, '');
+      }
+    }
+    if (violations.length > max)
+      lines.push(`… and ${violations.length - max} more examples in report.html and violations.json.`, '');
+  }
+  if (summary.harnessErrors > 0)
+    lines.push(
+      `**${formatNumber(summary.harnessErrors)} harness errors** (bugs in syncsim or the core).`,
+      '',
+    );
+
+  lines.push('## Replay', '', '```sh', replayCommand(options.dir), '```', '');
+  lines.push(`Wall time ${formatSeconds(summary.wallSeconds)}.`, '');
+  return lines.join('\n');
+}

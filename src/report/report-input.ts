@@ -1,0 +1,111 @@
+/**
+ * What every renderer takes. A SimulationResult is one; so is what `merge` builds from shards (a summary and
+ * a merged metrics snapshot, without a check: the examples and traces stay in the shards' own reports).
+ */
+import type { CheckResult, Invariants, Violation, ViolationKind } from '../sim/checker-types.ts';
+import { VIOLATION_KINDS } from '../sim/checker-types.ts';
+import type { MetricsSnapshot } from '../sim/metrics.ts';
+import type { Summary } from '../sim/summary.ts';
+
+export interface ReportInput {
+  readonly summary: Summary;
+  readonly metrics: MetricsSnapshot;
+  /** The checker's result with its examples; absent for a merged result. */
+  readonly check?: CheckResult | null;
+  readonly harnessErrors?: readonly { readonly deviceId: string; readonly error: string }[];
+  /** For a merged result: the shards' run folders, named where the examples would be. */
+  readonly shards?: readonly string[];
+}
+
+/** The seven invariants of DESIGN.md section 3, in report order. `rejected` is reported, not a violation. */
+export const INVARIANT_KINDS = [
+  'lost',
+  'duplicated',
+  'phantom',
+  'mismatched',
+  'stuck',
+  'collided',
+  'unsound',
+] as const satisfies readonly ViolationKind[];
+export type InvariantKind = (typeof INVARIANT_KINDS)[number];
+
+export const INVARIANT_MEANING: Readonly<Record<ViolationKind, string>> = {
+  lost: 'a device sale the server never stored',
+  duplicated: 'a device sale stored more than once',
+  phantom: 'a server row that no device created',
+  mismatched: 'stored content differs from the device’s (totals, items)',
+  stuck: 'not synced on the device after the heal phase',
+  collided: 'two different sales that share one offline_reference',
+  unsound: 'the device says synced but the server lacks the row',
+  rejected: 'refused by the server, failed on the device with a reason (reported, not a violation)',
+};
+
+export interface InvariantRow {
+  readonly kind: ViolationKind;
+  /** null: not checked (no server ledger). */
+  readonly count: number | null;
+  /** true when checked and 0; rejected rows are always ok (a business outcome). */
+  readonly ok: boolean;
+  readonly meaning: string;
+}
+
+/** Every kind the summary counts, violations first, `rejected` last. */
+export function invariantRows(invariants: Invariants): InvariantRow[] {
+  const rows: InvariantRow[] = INVARIANT_KINDS.map((kind) => {
+    const count = invariants[kind];
+    return { kind, count, ok: count === null || count === 0, meaning: INVARIANT_MEANING[kind] };
+  });
+  rows.push({ kind: 'rejected', count: invariants.rejected, ok: true, meaning: INVARIANT_MEANING.rejected });
+  return rows;
+}
+
+/** Every example the checker kept, kind by kind in VIOLATION_KINDS order; empty without a check. */
+export function allViolations(check: CheckResult | null | undefined): Violation[] {
+  if (!check) return [];
+  return VIOLATION_KINDS.flatMap((kind) => check.examples[kind] ?? []);
+}
+
+/** Where the examples of a merged result are. */
+export function noCheckNote(input: ReportInput): string {
+  const shards = input.shards ?? [];
+  return shards.length === 0
+    ? 'Examples and traces are not part of a merged result: see the shards’ reports.'
+    : `Examples and traces are not part of a merged result: see the shards’ reports (${shards.join(', ')}).`;
+}
+
+export interface Outcome {
+  readonly label: string;
+  readonly count: number;
+  readonly kind: 'ok' | 'error' | 'skip';
+}
+
+/** Request outcomes: each HTTP status (numeric order), then timeouts, resets, protocol errors, offline skips. */
+export function outcomes(summary: Summary): Outcome[] {
+  const requests = summary.requests;
+  const byStatus = Object.keys(requests.byStatus)
+    .sort((a, b) => Number(a) - Number(b))
+    .map((status): Outcome => {
+      const code = Number(status);
+      return {
+        label: `HTTP ${status}`,
+        count: requests.byStatus[status] ?? 0,
+        kind: code >= 200 && code < 300 ? 'ok' : 'error',
+      };
+    });
+  return [
+    ...byStatus,
+    { label: 'timeouts', count: requests.timeouts, kind: 'error' },
+    { label: 'resets', count: requests.resets, kind: 'error' },
+    { label: 'protocol errors', count: requests.protocolErrors, kind: 'error' },
+    { label: 'offline skips', count: requests.offlineSkips, kind: 'skip' },
+  ];
+}
+
+/** The command that replays the run from its summary. */
+export function replayCommand(dir: string): string {
+  const path = `${dir.replace(/\/+$/, '')}/summary.json`;
+  // Quote only when the shell would split or expand the path.
+  return /^[\w@%+=:,./-]+$/.test(path)
+    ? `syncsim replay ${path}`
+    : `syncsim replay '${path.replace(/'/g, `'\\''`)}'`;
+}
