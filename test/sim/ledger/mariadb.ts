@@ -40,7 +40,7 @@ interface Binaries {
 }
 
 function findBinaries(): Binaries | null {
-  const server = which(['mariadbd-nope']);
+  const server = which(['mariadbd', 'mysqld']);
   const installDb = which(['mariadb-install-db', 'mysql_install_db']);
   return server !== null && installDb !== null ? { server, installDb } : null;
 }
