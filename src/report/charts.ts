@@ -235,6 +235,7 @@ function percentileChart(id: string, title: string, caption: string, series: rea
         format: formatMsTick,
       },
       series,
+      xGrid: true,
       emptyMessage: 'nothing recorded',
     }),
   };

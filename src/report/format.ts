@@ -57,11 +57,18 @@ export function formatCount(count: number | null): string {
   return count === null ? 'not checked' : formatNumber(count);
 }
 
-/** A threshold's actual value, as read from the summary. */
-export function formatActual(actual: ThresholdResult['actual']): string {
+/**
+ * A threshold's actual value, as read from the summary; given the expression, a duration or a rate also
+ * reads as one (`116,671 (1m 57s)`, `0.2427 (24.3%)`).
+ */
+export function formatActual(actual: ThresholdResult['actual'], expression = ''): string {
   if (actual === null) return 'null';
-  if (typeof actual === 'number') return formatNumber(actual, 4);
-  return String(actual);
+  if (typeof actual !== 'number') return String(actual);
+  const plain = formatNumber(actual, 4);
+  const field = expression.trim().split(/[\s<>=!]/)[0] ?? '';
+  if (/Ms(\.|$)/.test(field)) return `${plain} (${formatMs(actual)})`;
+  if (/Rate$/.test(field)) return `${plain} (${formatRate(actual)})`;
+  return plain;
 }
 
 /** `seed`, or `seed + maxBatchSize=200, concurrency="single-flight"`. */

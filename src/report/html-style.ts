@@ -15,7 +15,7 @@ h3 { margin: 24px 0 8px; font-size: 16px; }
 h4 { margin: 14px 0 6px; font-size: 13px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
 p { margin: 6px 0; }
 code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: 12.5px; }
-code { background: var(--soft); border-radius: 4px; padding: 1px 5px; word-break: break-all; }
+code { background: var(--soft); border-radius: 4px; padding: 1px 5px; overflow-wrap: anywhere; }
 pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; margin: 6px 0;
   white-space: pre-wrap; word-break: break-word; line-height: 1.45; }
 .verdict { display: flex; align-items: center; gap: 24px; padding: 18px 24px; border-radius: 10px; border: 2px solid;
@@ -60,6 +60,8 @@ details.violation > summary { cursor: pointer; font-weight: 600; }
 .kind { display: inline-block; padding: 0 8px; border-radius: 10px; background: var(--fail); color: #fff;
   font-size: 12px; font-weight: 600; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 .rejected .kind { background: var(--muted); }
+details.rows { margin-top: 10px; }
+details.rows > summary { cursor: pointer; font-size: 13px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); font-weight: 600; }
 table.rows td:first-child { color: var(--muted); white-space: nowrap; width: 1%; }
 ul.items { margin: 0; padding-left: 18px; }
 footer { margin-top: 40px; padding-top: 12px; border-top: 1px solid var(--line); color: var(--muted); font-size: 12.5px; }

@@ -83,7 +83,9 @@ export function renderMarkdown(input: ReportInput, options: MarkdownOptions): st
         ['expression', 'actual', 'ok'],
         summary.thresholds.map((t) => [
           `\`${t.expression.replace(/`/g, "'").replace(/\|/g, '\\|')}\``,
-          t.error === undefined ? e(formatActual(t.actual)) : `${e(formatActual(t.actual))} (${e(t.error)})`,
+          t.error === undefined
+            ? e(formatActual(t.actual, t.expression))
+            : `${e(formatActual(t.actual, t.expression))} (${e(t.error)})`,
           t.ok ? '✅ yes' : '❌ no',
         ]),
       ),

@@ -17,7 +17,7 @@ import {
 import { type CrashConfig, CrashConfigSchema, resolveCrashConfig } from './crashes.ts';
 import { DeviceClockConfigSchema } from './device-clock.ts';
 import { ERR_SIM_CONFIG } from './errors.ts';
-import { LedgerColumnsSchema } from './ledger/ledger-spec.ts';
+import { LedgerMappingSchema } from './ledger/ledger-spec.ts';
 import { type NetworkConditions, NetworkConditionsSchema } from './network/conditions.ts';
 import { resolveWorkloadConfig, type WorkloadConfig, WorkloadConfigSchema } from './workload.ts';
 
@@ -84,7 +84,8 @@ export const TargetBackendConfigSchema = Type.Object(
     headers: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 4096 }))),
     /** Where the server's rows can be read: the fake backend's URL, `sqlite:PATH` or a mysql:// DSN. */
     ledger: Type.Optional(Type.String({ minLength: 1 })),
-    ledgerColumns: Type.Optional(LedgerColumnsSchema),
+    /** Table and columns of the ledger when it is a database (sqlite: or mysql:). */
+    ledgerMapping: Type.Optional(LedgerMappingSchema),
   },
   { additionalProperties: false },
 );

@@ -17,6 +17,15 @@ export interface ThresholdResult {
   readonly error?: string;
 }
 
+/** What `syncsim replay` needs to run the same thing again: the scenario exactly as run, and how it ran. */
+export interface ReplayInfo {
+  /** The scenario after every --set and flag was applied (validated again on replay). */
+  readonly scenario: unknown;
+  readonly seed: string;
+  readonly shard: { readonly index: number; readonly count: number } | null;
+  readonly realtime: { readonly speed: number } | null;
+}
+
 export interface Summary {
   readonly version: number;
   readonly scenario: string;
@@ -58,6 +67,8 @@ export interface Summary {
   readonly harnessErrors: number;
   readonly thresholds: readonly ThresholdResult[];
   readonly passed: boolean;
+  /** Set by the CLI: enough to run this again exactly. */
+  readonly replay?: ReplayInfo;
 }
 
 export interface SummaryInput {

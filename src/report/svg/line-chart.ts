@@ -3,7 +3,7 @@
  * where a value is null, shaded x-ranges (e.g. the heal phase), linear or log10 axes. Pure: spec in, markup
  * out, the same markup for the same spec.
  */
-import { html, type SafeHtml } from '../safe-html.ts';
+import { html } from '../safe-html.ts';
 import { PALETTE, SERIES_COLORS } from './palette.ts';
 import { DECADES, linearScale, logScale, niceLinear, niceLog, type ScaleFn } from './scale.ts';
 import { frame, legend, num } from './svg.ts';
@@ -59,6 +59,8 @@ export interface LineChartSpec {
   readonly emptyMessage?: string;
   /** Draw a dot at every point (sparse data). Isolated points always get one. */
   readonly dots?: boolean;
+  /** Vertical grid lines at the x ticks (percentile plots read off p90, p99 there). */
+  readonly xGrid?: boolean;
 }
 
 const MARGIN = { left: 62, right: 18, bottom: 46 };
@@ -153,7 +155,10 @@ export function lineChart(spec: LineChartSpec): string {
   });
   const xTicks = xAxis.ticks.map((tick) => {
     const tx = x(tick.value);
-    return html`<line x1="${num(tx)}" y1="${num(plotBottom)}" x2="${num(tx)}" y2="${num(plotBottom + 5)}" stroke="${PALETTE.axis}" stroke-width="1"/><text x="${num(tx)}" y="${num(plotBottom + 17)}" font-size="10.5" text-anchor="middle" fill="${PALETTE.axis}">${tick.label}</text>`;
+    const grid = spec.xGrid
+      ? html`<line x1="${num(tx)}" y1="${num(plotTop)}" x2="${num(tx)}" y2="${num(plotBottom)}" stroke="${PALETTE.grid}" stroke-width="1"/>`
+      : '';
+    return html`${grid}<line x1="${num(tx)}" y1="${num(plotBottom)}" x2="${num(tx)}" y2="${num(plotBottom + 5)}" stroke="${PALETTE.axis}" stroke-width="1"/><text x="${num(tx)}" y="${num(plotBottom + 17)}" font-size="10.5" text-anchor="middle" fill="${PALETTE.axis}">${tick.label}</text>`;
   });
 
   const lines = colored.map((series) => {

@@ -1,0 +1,83 @@
+/**
+ * One run as the CLI does it (for `run`, `replay` and `sweep`): opens the ledger source a target names, runs
+ * the simulation with a progress display and Ctrl-C handling, evaluates the thresholds, records how to
+ * replay it, and writes the reports.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { writeReports } from '../report/index.ts';
+import type { Scenario } from '../scenarios/scenario.ts';
+import { applyThresholds } from '../scenarios/thresholds.ts';
+import type { LedgerSource } from '../sim/ledger/ledger-source.ts';
+import { parseLedgerSpec, resolveLedgerMapping } from '../sim/ledger/ledger-spec.ts';
+import { openLedgerSource } from '../sim/ledger/open-ledger-source.ts';
+import { runSimulation, type SimulationResult } from '../sim/runner.ts';
+import type { Summary } from '../sim/summary.ts';
+import type { Console } from './console.ts';
+import { environmentToken } from './flags.ts';
+import { createProgressDisplay } from './progress.ts';
+
+export interface RunRequest {
+  readonly scenario: Scenario;
+  readonly seed: string;
+  readonly outDir: string;
+  readonly shard: { readonly index: number; readonly count: number } | null;
+  readonly realtime: { readonly speed: number } | null;
+  readonly progress: boolean;
+  readonly console: Console;
+  readonly signal: AbortSignal;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly maxOpenDevices?: number;
+}
+
+export interface RunOutcome {
+  readonly result: SimulationResult;
+  readonly summary: Summary;
+  readonly files: readonly string[];
+}
+
+async function openTargetLedger(scenario: Scenario, token: string | undefined): Promise<LedgerSource | null> {
+  const backend = scenario.backend;
+  if (backend?.kind !== 'target' || backend.ledger === undefined) return null;
+  return openLedgerSource(parseLedgerSpec(backend.ledger), {
+    mapping: resolveLedgerMapping(backend.ledgerMapping ?? {}, 'backend.ledgerMapping'),
+    token,
+  });
+}
+
+export async function executeRun(request: RunRequest): Promise<RunOutcome> {
+  const { scenario } = request;
+  const token =
+    scenario.backend?.kind === 'target'
+      ? environmentToken(scenario.backend.tokenEnv, request.env)
+      : undefined;
+  const ledgerSource = await openTargetLedger(scenario, token);
+  // A run folder holds one run: leftovers of an earlier run (device files) would be read as this run's.
+  for (const stale of ['devices', 'server.sqlite', 'server.sqlite-wal', 'server.sqlite-shm']) {
+    const path = `${request.outDir}/${stale}`;
+    if (existsSync(path)) rmSync(path, { recursive: true, force: true });
+  }
+  const display = createProgressDisplay(request.console, request.progress);
+  let result: SimulationResult;
+  try {
+    result = await runSimulation(scenario, {
+      scenario: scenario.name,
+      seed: request.seed,
+      outDir: request.outDir,
+      shard: request.shard,
+      realtime: request.realtime,
+      ledgerSource,
+      token,
+      signal: request.signal,
+      onProgress: (progress) => display.update(progress),
+      maxOpenDevices: request.maxOpenDevices,
+    });
+  } finally {
+    display.stop();
+  }
+  const summary: Summary = {
+    ...applyThresholds(result.summary, scenario.thresholds ?? []),
+    replay: { scenario, seed: request.seed, shard: request.shard, realtime: request.realtime },
+  };
+  const files = writeReports({ ...result, summary }, request.outDir);
+  return { result: { ...result, summary }, summary, files };
+}

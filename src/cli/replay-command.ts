@@ -1,0 +1,90 @@
+/**
+ * `syncsim replay <summary.json>`: the same run again, from what the summary recorded (the scenario exactly as
+ * it ran, the seed, the shard, the mode), then a comparison: in virtual time the new summary must equal the old
+ * one but for the wall-clock fields.
+ */
+import { Command } from 'commander';
+import { validateScenario } from '../scenarios/validate.ts';
+import { deterministicPart } from '../sim/summary.ts';
+import type { CommandContext } from './context.ts';
+import { ERR_REPLAY } from './errors.ts';
+import { executeRun } from './execute-run.ts';
+import { EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
+import { readSummary } from './read-run.ts';
+import { reportOutcome } from './run-command.ts';
+import { defaultRunFolder } from './run-folder.ts';
+
+/** The fields where two summaries differ, as dotted paths (at most `limit`). */
+export function differences(a: unknown, b: unknown, path = '', limit = 10): string[] {
+  if (JSON.stringify(a) === JSON.stringify(b)) return [];
+  const bothObjects = typeof a === 'object' && a !== null && typeof b === 'object' && b !== null;
+  if (!bothObjects) return [`${path || '(root)'}: ${JSON.stringify(a)} -> ${JSON.stringify(b)}`];
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  const found: string[] = [];
+  for (const key of keys) {
+    if (found.length >= limit) break;
+    const left = (a as Record<string, unknown>)[key];
+    const right = (b as Record<string, unknown>)[key];
+    found.push(...differences(left, right, path ? `${path}.${key}` : key, limit - found.length));
+  }
+  return found;
+}
+
+export function replayCommand(context: CommandContext): Command {
+  return new Command('replay')
+    .description('Run a recorded run again, exactly, and check that it gives the same summary')
+    .argument('<summary>', 'a run folder or its summary.json')
+    .option('--out <dir>', 'run folder for the replay (default: reports/<scenario>-<seed>-replay-<time>/)')
+    .option('--no-progress', 'no progress display')
+    .option('--json', 'print the new summary.json to stdout')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  syncsim replay reports/lost-ack-42-20261125-101500
+  syncsim replay reports/lost-ack-42-20261125-101500/summary.json --out /tmp/replay
+In virtual time the replay must match its original exactly (wall-clock fields aside); a difference exits 1.
+Real-time runs replay the same scenario and seed, but latencies are measured, so they are not compared.
+${EXIT_CODES_HELP}`,
+    )
+    .action(async (path: string, options: { out?: string; progress: boolean; json?: boolean }) => {
+      const { file, summary: original } = readSummary(path);
+      const replay = original.replay;
+      if (replay === undefined)
+        throw new ERR_REPLAY(file, 'has no replay section (it was not written by `syncsim run`)');
+      const scenario = validateScenario(replay.scenario, `${file} (replay.scenario)`);
+      const print = options.json ? context.console.err : context.console.out;
+      print(`seed ${replay.seed}`);
+      print(`replaying ${scenario.name} from ${file}`);
+      const outDir = options.out ?? defaultRunFolder(scenario.name, replay.seed, new Date(), '-replay');
+      const outcome = await executeRun({
+        scenario,
+        seed: replay.seed,
+        outDir,
+        shard: replay.shard,
+        realtime: replay.realtime,
+        progress: options.progress,
+        console: context.console,
+        signal: context.trapInterrupts(),
+        env: context.env,
+      });
+      const code = reportOutcome(outcome, outDir, options, context.console);
+      if (code === EXIT.interrupted) {
+        context.setExitCode(code);
+        return;
+      }
+      if (replay.realtime !== null) {
+        print('real-time run: replayed with the same scenario and seed; measured latencies are not compared');
+        context.setExitCode(code);
+        return;
+      }
+      const diff = differences(deterministicPart(original), deterministicPart(outcome.summary));
+      if (diff.length === 0) {
+        print('replay: identical to the original (wall-clock fields aside)');
+        context.setExitCode(code);
+      } else {
+        context.console.err(`replay: DIFFERS from the original:\n  ${diff.join('\n  ')}`);
+        context.setExitCode(EXIT.failed);
+      }
+    });
+}

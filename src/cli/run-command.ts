@@ -1,0 +1,217 @@
+/** `syncsim run <scenario|file>`: one run, its reports, and an exit code from its thresholds. */
+
+import { relative } from 'node:path';
+import { Command, Option } from 'commander';
+import { POLICY_PRESETS } from '../core/policy.ts';
+import { renderTerminal } from '../report/index.ts';
+import { DEFAULT_SCENARIO } from '../scenarios/builtin/index.ts';
+import { loadScenario } from '../scenarios/loader.ts';
+import type { Console } from './console.ts';
+import type { CommandContext } from './context.ts';
+import { ERR_FLAG } from './errors.ts';
+import { executeRun, type RunOutcome } from './execute-run.ts';
+import { EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
+import * as flags from './flags.ts';
+import { defaultRunFolder, pickSeed } from './run-folder.ts';
+
+export interface RunFlags {
+  devices?: string;
+  duration?: string;
+  seed?: string;
+  policy?: string;
+  set?: string[];
+  realtime?: boolean;
+  speed?: string;
+  target?: string;
+  tokenEnv?: string;
+  header?: string[];
+  ledger?: string;
+  ledgerTable?: string;
+  ledgerColumn?: string[];
+  shard?: string;
+  out?: string;
+  progress: boolean;
+  json?: boolean;
+  maxOpenDevices?: string;
+}
+
+/** The flags that change the scenario, as `--set` assignments (so one validation names every bad field). */
+export function flagAssignments(options: RunFlags): string[] {
+  const sets: string[] = [];
+  if (options.devices !== undefined)
+    sets.push(`devices.count=${flags.positiveInteger('--devices', options.devices, 100_000)}`);
+  if (options.duration !== undefined) sets.push(`duration=${flags.duration('--duration', options.duration)}`);
+  if (options.policy !== undefined) {
+    if (!POLICY_PRESETS.includes(options.policy as never)) {
+      throw new ERR_FLAG(
+        '--policy',
+        `expected ${POLICY_PRESETS.join(' or ')}, got ${JSON.stringify(options.policy)}`,
+      );
+    }
+    sets.push(`policy.preset=${options.policy}`);
+  }
+  const targetOnly = {
+    tokenEnv: '--token-env',
+    header: '--header',
+    ledger: '--ledger',
+    ledgerTable: '--ledger-table',
+    ledgerColumn: '--ledger-column',
+  } as const;
+  if (options.target === undefined) {
+    for (const [key, flag] of Object.entries(targetOnly)) {
+      if (options[key as keyof typeof targetOnly] !== undefined)
+        throw new ERR_FLAG(flag, 'only applies with --target URL');
+    }
+  } else {
+    const target: Record<string, unknown> = { kind: 'target', url: options.target };
+    if (options.tokenEnv !== undefined) target.tokenEnv = options.tokenEnv;
+    if (options.header !== undefined) target.headers = Object.fromEntries(options.header.map(flags.header));
+    if (options.ledger !== undefined) target.ledger = options.ledger;
+    if (options.ledgerTable !== undefined || options.ledgerColumn !== undefined) {
+      const mapping: Record<string, unknown> = {};
+      if (options.ledgerTable !== undefined) mapping.table = options.ledgerTable;
+      if (options.ledgerColumn !== undefined)
+        mapping.columns = Object.fromEntries(options.ledgerColumn.map(flags.ledgerColumn));
+      target.ledgerMapping = mapping;
+    }
+    sets.push(`backend=${JSON.stringify(target)}`);
+  }
+  return sets;
+}
+
+export function realtimeOf(options: RunFlags): { speed: number } | null {
+  if (options.speed !== undefined && !options.realtime && options.target === undefined) {
+    throw new ERR_FLAG('--speed', 'only applies with --realtime or --target');
+  }
+  const speed = options.speed === undefined ? 1 : flags.positiveNumber('--speed', options.speed);
+  return options.realtime || options.target !== undefined ? { speed } : null;
+}
+
+/** Prints what a finished run needs to say, and returns its exit code. */
+export function reportOutcome(
+  outcome: RunOutcome,
+  outDir: string,
+  options: { json?: boolean },
+  console: Console,
+): number {
+  const { summary } = outcome;
+  if (options.json) console.out(JSON.stringify(summary, null, 2));
+  const print = options.json ? console.err : console.out;
+  print(renderTerminal(outcome.result));
+  print(
+    `reports: ${relative(process.cwd(), outDir) || '.'}/ (${outcome.files.length} files; open report.html)`,
+  );
+  if (outcome.result.harnessErrors.length > 0) {
+    console.err(
+      `warning: ${summary.harnessErrors} unexpected error(s) inside the simulation (a bug); first: ${outcome.result.harnessErrors[0]?.error.split('\n')[0]}`,
+    );
+  }
+  if (summary.interrupted) return EXIT.interrupted;
+  return summary.passed ? EXIT.ok : EXIT.failed;
+}
+
+export function addRunFlags(command: Command): Command {
+  return command
+    .option('--devices <n>', 'number of devices (overrides the scenario)')
+    .option('--duration <d>', 'length of the fault phase: 8h, 90m, 30s, or milliseconds')
+    .option('--seed <s>', 'the seed; a run without one picks one and prints it')
+    .option(
+      '--policy <preset>',
+      `policy preset: ${POLICY_PRESETS.join(' | ')} (default: the scenario's, seed for built-ins)`,
+    )
+    .option(
+      '--set <path=value>',
+      'set any scenario field, e.g. policy.maxBatchSize=100 (repeatable)',
+      flags.collect,
+    )
+    .option('--realtime', 'run in real time over HTTP (against the fake backend on loopback, or --target)')
+    .option('--speed <x>', 'real-time speed factor: scenario time runs x times faster than the wall clock')
+    .option('--target <url>', 'a real backend to test (implies --realtime); its base URL')
+    .option(
+      '--token-env <name>',
+      "environment variable holding the target's bearer token (never pass the token itself)",
+    )
+    .option('--header <"Name: value">', 'extra request header for the target (repeatable)', flags.collect)
+    .option(
+      '--ledger <source>',
+      "where the target's stored rows can be read: the fake backend's URL, sqlite:PATH or mysql://user@host/db",
+    )
+    .option('--ledger-table <name>', 'ledger table name (sqlite: and mysql: sources)')
+    .option(
+      '--ledger-column <field=column>',
+      'ledger column mapping, e.g. offlineReference=ref; column null if absent (repeatable)',
+      flags.collect,
+    )
+    .option(
+      '--shard <i/N>',
+      'run only the devices whose index is i mod N (merge the shards with `syncsim merge`)',
+    )
+    .option('--out <dir>', 'run folder (default: reports/<scenario>-<seed>-<time>/)')
+    .option('--no-progress', 'no progress display')
+    .option('--json', 'print summary.json to stdout (everything else goes to stderr)')
+    .addOption(
+      new Option('--max-open-devices <n>', 'device files open at once (default: from ulimit -n)').hideHelp(),
+    );
+}
+
+export function runCommand(context: CommandContext): Command {
+  const command = new Command('run')
+    .description('Run a scenario: a built-in name or a scenario file (.json or .ts)')
+    .argument(
+      '[scenario]',
+      `built-in scenario name or file (default: ${DEFAULT_SCENARIO}; see \`syncsim list\`)`,
+      DEFAULT_SCENARIO,
+    );
+  addRunFlags(command)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  syncsim run                                   # steady-day, the default scenario, in virtual time
+  syncsim run lost-ack --seed 42                # a bug scenario under the spec's design (fails)
+  syncsim run lost-ack --seed 42 --policy hardened
+  syncsim run lost-ack --seed 42 --set policy.onTransportError=release --set 'policy.retryBackoff={"baseMs":2000,"maxMs":60000,"jitter":"full"}'
+  syncsim run steady-day --devices 400 --duration 2h --json > summary.json
+  syncsim run steady-day --target https://staging.example.com --token-env STAGING_TOKEN --ledger mysql://ro@db/pos
+  syncsim run my-scenario.json --shard 0/2 --out reports/shard-0
+${EXIT_CODES_HELP}`,
+    )
+    .action(async (name: string, options: RunFlags) => {
+      const { console } = context;
+      const loaded = await loadScenario(name, [...flagAssignments(options), ...(options.set ?? [])]);
+      const realtime = realtimeOf(options);
+      const shard = options.shard === undefined ? null : flags.shard(options.shard);
+      const maxOpenDevices =
+        options.maxOpenDevices === undefined
+          ? undefined
+          : flags.positiveInteger('--max-open-devices', options.maxOpenDevices);
+      const seed = options.seed ?? pickSeed();
+      const print = options.json ? console.err : console.out;
+      print(`seed ${seed}${options.seed === undefined ? ' (picked; replay with --seed ' + seed + ')' : ''}`);
+      const outDir =
+        options.out ??
+        defaultRunFolder(
+          loaded.scenario.name,
+          seed,
+          new Date(),
+          shard ? `-shard${shard.index}of${shard.count}` : '',
+        );
+      print(
+        `running ${loaded.source}: ${loaded.scenario.devices.count} devices, policy ${loaded.scenario.policy?.preset ?? 'seed'}, ${realtime ? `real time x${realtime.speed}` : 'virtual time'}`,
+      );
+      const outcome = await executeRun({
+        scenario: loaded.scenario,
+        seed,
+        outDir,
+        shard,
+        realtime,
+        progress: options.progress,
+        console,
+        signal: context.trapInterrupts(),
+        env: context.env,
+        maxOpenDevices,
+      });
+      context.setExitCode(reportOutcome(outcome, outDir, options, console));
+    });
+  return command;
+}

@@ -1,0 +1,88 @@
+/**
+ * `syncsim sweep <scenario> --devices 50,100,200,400`: the capacity curve. The same scenario and seed at each
+ * fleet size; per size the throughput, p99 request latency, p99 time-to-sync and error rate, and the first
+ * size at which a threshold breaks.
+ */
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { renderSweepHtml, renderSweepTable, type SweepRow, sweepRow } from '../report/sweep.ts';
+import { loadScenario } from '../scenarios/loader.ts';
+import type { CommandContext } from './context.ts';
+import { ERR_FLAG } from './errors.ts';
+import { executeRun } from './execute-run.ts';
+import { EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
+import * as flags from './flags.ts';
+import { addRunFlags, flagAssignments, type RunFlags, realtimeOf } from './run-command.ts';
+import { defaultRunFolder, pickSeed } from './run-folder.ts';
+
+export function parseSizes(text: string): number[] {
+  const sizes = text.split(',').map((part) => flags.positiveInteger('--devices', part.trim(), 100_000));
+  if (sizes.length < 2)
+    throw new ERR_FLAG('--devices', 'a sweep needs at least two sizes, e.g. 50,100,200,400');
+  return [...new Set(sizes)].sort((a, b) => a - b);
+}
+
+export function sweepCommand(context: CommandContext): Command {
+  const command = new Command('sweep')
+    .description('Run a scenario at several fleet sizes and draw the capacity curve')
+    .argument('<scenario>', 'built-in scenario name or file');
+  addRunFlags(command)
+    .addHelpText(
+      'after',
+      `
+--devices takes a comma-separated list of sizes here. Every other run flag applies to each size.
+Examples:
+  syncsim sweep capacity-ramp --devices 50,100,200,400
+  syncsim sweep steady-day --devices 100,200,400,800 --duration 2h --policy hardened
+  syncsim sweep steady-day --devices 20,40,80 --target https://staging.example.com --token-env STAGING_TOKEN --speed 60
+The curve (sweep.html, sweep.json) and each size's reports go to the sweep folder; the exit code is 1 when a
+size breaks a threshold, so a CI gate can require that the planned fleet size passes.
+${EXIT_CODES_HELP}`,
+    )
+    .action(async (name: string, options: RunFlags) => {
+      if (options.devices === undefined)
+        throw new ERR_FLAG('--devices', 'required: the sizes to sweep, e.g. --devices 50,100,200,400');
+      if (options.shard !== undefined) throw new ERR_FLAG('--shard', 'does not apply to a sweep');
+      const sizes = parseSizes(options.devices);
+      const { devices: _devices, ...rest } = options;
+      const base = [...flagAssignments(rest), ...(options.set ?? [])];
+      const realtime = realtimeOf(options);
+      const seed = options.seed ?? pickSeed();
+      const print = options.json ? context.console.err : context.console.out;
+      const signal = context.trapInterrupts();
+      print(`seed ${seed}${options.seed === undefined ? ` (picked; replay with --seed ${seed})` : ''}`);
+      const first = await loadScenario(name, base);
+      const outDir = options.out ?? defaultRunFolder(first.scenario.name, seed, new Date(), '-sweep');
+      const rows: SweepRow[] = [];
+      for (const size of sizes) {
+        if (signal.aborted) break;
+        const { scenario } = await loadScenario(name, [...base, `devices.count=${size}`]);
+        print(`sweep: ${size} devices`);
+        const outcome = await executeRun({
+          scenario,
+          seed,
+          outDir: join(outDir, `devices-${size}`),
+          shard: null,
+          realtime,
+          progress: options.progress,
+          console: context.console,
+          signal,
+          env: context.env,
+        });
+        rows.push(sweepRow(outcome.summary));
+      }
+      mkdirSync(outDir, { recursive: true });
+      writeFileSync(join(outDir, 'sweep.json'), `${JSON.stringify(rows, null, 2)}\n`);
+      writeFileSync(join(outDir, 'sweep.html'), renderSweepHtml(first.scenario.name, seed, rows));
+      if (options.json) context.console.out(JSON.stringify(rows, null, 2));
+      print(renderSweepTable(rows));
+      print(`sweep: ${outDir}/sweep.html (curve), sweep.json, and one run folder per size`);
+      const interrupted = signal.aborted || rows.some((row) => row.interrupted);
+      context.setExitCode(
+        interrupted ? EXIT.interrupted : rows.every((row) => row.passed) ? EXIT.ok : EXIT.failed,
+      );
+    });
+  return command;
+}
