@@ -8,6 +8,8 @@ export interface RealClock extends Clock {
   readonly speed: number;
   /** Runs callback after delayMs of (sped-up) time; returns a cancel function. */
   schedule(delayMs: number, callback: () => void): () => void;
+  /** Cancels every timer still pending (sleeps then never resolve), so the process can exit. */
+  dispose(): void;
 }
 
 export function createRealClock(speed = 1): RealClock {
@@ -16,17 +18,36 @@ export function createRealClock(speed = 1): RealClock {
   const wallStart = Date.now();
   const monoStart = performance.now();
   const elapsed = () => (performance.now() - monoStart) * speed;
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const later = (delayMs: number, callback: () => void): ReturnType<typeof setTimeout> => {
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer);
+        callback();
+      },
+      Math.max(0, delayMs / speed),
+    );
+    timers.add(timer);
+    return timer;
+  };
   return {
     speed,
     now: () => Math.floor(wallStart + elapsed()),
     monotonic: elapsed,
     sleep: (ms) =>
       new Promise((resolve) => {
-        setTimeout(resolve, Math.max(0, ms / speed));
+        later(ms, resolve);
       }),
     schedule: (delayMs, callback) => {
-      const timer = setTimeout(callback, Math.max(0, delayMs / speed));
-      return () => clearTimeout(timer);
+      const timer = later(delayMs, callback);
+      return () => {
+        clearTimeout(timer);
+        timers.delete(timer);
+      };
+    },
+    dispose: () => {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
     },
   };
 }

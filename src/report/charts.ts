@@ -49,7 +49,7 @@ export function formatMsTick(ms: number): string {
 }
 
 /** Log ticks a person reads as round durations. */
-const DURATION_TICKS = [
+export const DURATION_TICKS = [
   1, 10, 100, 1_000, 10_000, 60_000, 600_000, 3_600_000, 36_000_000, 86_400_000, 864_000_000,
 ];
 
@@ -93,7 +93,7 @@ export function backlogChart(summary: Summary, metrics: MetricsSnapshot): Chart 
       id: 'chart-backlog',
       title: 'Backlog by sync status',
       x: { label: TIME_AXIS, ticks: context.ticks },
-      y: { label: 'rows', include: [0], format: (v) => formatNumber(v) },
+      y: { label: 'rows', include: [0], integer: true, format: (v) => formatNumber(v) },
       series: [
         { name: 'pending', points: perMinute(context, status('pending')), color: PALETTE.blue },
         {
@@ -120,7 +120,7 @@ export function devicesOnlineChart(summary: Summary, metrics: MetricsSnapshot): 
       id: 'chart-online',
       title: 'Devices online',
       x: { label: TIME_AXIS, ticks: context.ticks },
-      y: { label: 'devices', include: [0, summary.devices], format: (v) => formatNumber(v) },
+      y: { label: 'devices', include: [0, summary.devices], integer: true, format: (v) => formatNumber(v) },
       series: [
         {
           name: 'online',
@@ -145,7 +145,7 @@ export function requestsChart(summary: Summary, metrics: MetricsSnapshot): Chart
       id: 'chart-requests',
       title: 'Requests and errors per minute',
       x: { label: TIME_AXIS, ticks: context.ticks },
-      y: { label: 'per minute', include: [0], format: (v) => formatNumber(v) },
+      y: { label: 'per minute', include: [0], integer: true, format: (v) => formatNumber(v) },
       series: [
         { name: 'requests', points: perMinute(context, (r) => r.requests), color: PALETTE.blue },
         {

@@ -256,10 +256,12 @@ function saleRowsTable(violation: Violation, open: boolean): SafeHtml {
     ['items', 'items', deviceItems, (s) => itemsList(s.items)],
     ['lastError', 'last error', (d) => d.lastError ?? '—', () => ''],
   ];
-  const head = html`<tr><th>field</th><th>device row</th>${server.map((s, i) => html`<th>server row ${server.length > 1 ? `${i + 1} ` : ''}(id ${s.serverId})</th>`)}</tr>`;
+  // A ledger that holds nothing for the sale gets a column saying so, rather than no column at all.
+  const noServerRow = violation.server !== null && server.length === 0;
+  const head = html`<tr><th>field</th><th>device row</th>${server.map((s, i) => html`<th>server row ${server.length > 1 ? `${i + 1} ` : ''}(id ${s.serverId})</th>`)}${noServerRow ? html`<th>server</th>` : ''}</tr>`;
   const body = fields.map(
     ([key, label, fromDevice, fromServer]) =>
-      html`<tr${diff.has(key as FieldDifference['field']) ? html` class="diff"` : ''}><td>${label}</td><td class="wrap">${device === null ? html`<span class="na">no device row</span>` : fromDevice(device)}</td>${server.map((s) => html`<td class="wrap">${fromServer(s)}</td>`)}</tr>`,
+      html`<tr${diff.has(key as FieldDifference['field']) ? html` class="diff"` : ''}><td>${label}</td><td class="wrap">${device === null ? html`<span class="na">no device row</span>` : fromDevice(device)}</td>${server.map((s) => html`<td class="wrap">${fromServer(s)}</td>`)}${noServerRow ? html`<td class="na">${key === 'offlineReference' ? 'no row stored' : ''}</td>` : ''}</tr>`,
   );
   const noLedger =
     violation.server === null

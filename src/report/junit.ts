@@ -2,7 +2,7 @@
  * junit.xml: one testsuite per run, one testcase per threshold and one per invariant, so CI shows which
  * one broke. A threshold or invariant that could not be evaluated is <skipped/>, never a pass or a 0.
  */
-import type { Invariants, ViolationKind } from '../sim/checker-types.ts';
+import { type Invariants, VIOLATION_KINDS, type ViolationKind } from '../sim/checker-types.ts';
 import { escapeXml } from './escape.ts';
 import { formatActual, formatCount, formatPolicy } from './format.ts';
 import { allViolations, INVARIANT_KINDS, INVARIANT_MEANING, type ReportInput } from './report-input.ts';
@@ -24,6 +24,13 @@ function firstExample(input: ReportInput, kind: ViolationKind): string | null {
     /\s*\n\s*/g,
     ' ',
   );
+}
+
+function invariantOf(expression: string): ViolationKind | null {
+  const field = expression.trim().split(/[\s<>=!]/)[0] ?? '';
+  if (!field.startsWith('invariants.')) return null;
+  const kind = field.slice('invariants.'.length);
+  return (VIOLATION_KINDS as readonly string[]).includes(kind) ? (kind as ViolationKind) : null;
 }
 
 function invariantCase(input: ReportInput, suite: string, kind: (typeof INVARIANT_KINDS)[number]): TestCase {
@@ -51,7 +58,15 @@ function testCases(input: ReportInput, suite: string): TestCase[] {
     if (t.ok) return { ...base, failure: null, skipped: null };
     const actual = `actual: ${formatActual(t.actual, t.expression)}`;
     const message = t.error === undefined ? actual : `${actual} (${t.error})`;
-    return { ...base, failure: { message, body: message }, skipped: null };
+    // A threshold on an invariant (`invariants.duplicated == 0`) also names the first sale that broke it.
+    const kind = invariantOf(t.expression);
+    const example = kind === null ? null : firstExample(input, kind);
+    const body = example === null ? message : `${message}\nfirst example: ${example}`;
+    return {
+      ...base,
+      failure: { message: example === null ? message : `${message}; first: ${example}`, body },
+      skipped: null,
+    };
   });
   return [...thresholds, ...INVARIANT_KINDS.map((kind) => invariantCase(input, suite, kind))];
 }

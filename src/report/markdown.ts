@@ -1,4 +1,5 @@
 /** report.md: the essentials of a run for a CI comment. Pure. */
+import type { Violation } from '../sim/checker-types.ts';
 import { describeTrace } from '../sim/trace-format.ts';
 import { escapeMarkdown, markdownFence } from './escape.ts';
 import {
@@ -8,7 +9,6 @@ import {
   formatPercentile,
   formatPolicy,
   formatRate,
-  formatSeconds,
   formatTimes,
   PERCENTILE_KEYS,
   verdictOf,
@@ -37,6 +37,21 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
     `| ${header.map(() => '---').join(' | ')} |`,
     ...rows.map((row) => `| ${row.join(' | ')} |`),
   ];
+}
+
+/** The first example of each kind, then the second of each, ...: a short list shows every kind that broke. */
+function oneOfEachKindFirst(violations: readonly Violation[]): Violation[] {
+  const byKind = new Map<string, Violation[]>();
+  for (const violation of violations) {
+    const list = byKind.get(violation.kind) ?? [];
+    list.push(violation);
+    byKind.set(violation.kind, list);
+  }
+  const out: Violation[] = [];
+  for (let round = 0; out.length < violations.length; round++) {
+    for (const list of byKind.values()) if (round < list.length) out.push(list[round]!);
+  }
+  return out;
 }
 
 export function renderMarkdown(input: ReportInput, options: MarkdownOptions): string {
@@ -173,7 +188,7 @@ export function renderMarkdown(input: ReportInput, options: MarkdownOptions): st
   if (input.check === undefined || input.check === null) {
     lines.push(e(noCheckNote(input)), '');
   } else {
-    const violations = allViolations(input.check);
+    const violations = oneOfEachKindFirst(allViolations(input.check));
     const max = options.maxViolations ?? 3;
     if (violations.length === 0) lines.push('None.', '');
     for (const violation of violations.slice(0, max)) {
@@ -198,7 +213,8 @@ export function renderMarkdown(input: ReportInput, options: MarkdownOptions): st
       '',
     );
 
-  lines.push('## Replay', '', '```sh', replayCommand(options.dir), '```', '');
-  lines.push(`Wall time ${formatSeconds(summary.wallSeconds)}.`, '');
+  const replay = replayCommand(options.dir);
+  const fence = markdownFence(replay);
+  lines.push('## Replay', '', `${fence}sh`, replay, fence, '');
   return lines.join('\n');
 }

@@ -13,7 +13,9 @@ function addNullable(a: number | null, b: number | null): number | null {
   return a === null || b === null ? null : a + b;
 }
 
-function mergeInvariants(list: readonly (Invariants & { matchedBy: string | null })[]): Invariants & { matchedBy: string | null } {
+function mergeInvariants(
+  list: readonly (Invariants & { matchedBy: string | null })[],
+): Invariants & { matchedBy: string | null } {
   return list.slice(1).reduce(
     (sum, next) => ({
       checked: sum.checked && next.checked,
@@ -34,7 +36,14 @@ function mergeInvariants(list: readonly (Invariants & { matchedBy: string | null
 /** What must be equal across shards for their merge to mean the whole run. */
 export function shardIdentity(summary: Summary): string {
   const { scenario, seed, policy, policyOverrides, mode, backend } = summary;
-  return JSON.stringify({ scenario, seed, policy, policyOverrides, mode, backend: backend.replace(/ at http\S+/, '') });
+  return JSON.stringify({
+    scenario,
+    seed,
+    policy,
+    policyOverrides,
+    mode,
+    backend: backend.replace(/ at http\S+/, ''),
+  });
 }
 
 export function mergeSummaries(shards: readonly Summary[], metrics: MetricsSnapshot): Summary {
@@ -44,7 +53,9 @@ export function mergeSummaries(shards: readonly Summary[], metrics: MetricsSnaps
   const max = (pick: (s: Summary) => number) => Math.max(...shards.map(pick));
   const measured = summariseMetrics(metrics);
   const healRan = shards.some((s) => s.heal.ran);
-  const ledgerRows = shards.every((s) => s.server.ledgerRows !== null) ? sum((s) => s.server.ledgerRows ?? 0) : null;
+  const ledgerRows = shards.every((s) => s.server.ledgerRows !== null)
+    ? sum((s) => s.server.ledgerRows ?? 0)
+    : null;
   return {
     version: first.version,
     scenario: first.scenario,

@@ -6,36 +6,30 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CoreObserver } from '../core/events.ts';
 import { policyFromConfig } from '../core/policy.ts';
 import type { Logger } from '../core/ports.ts';
-import { createRandom } from '../core/random.ts';
 import { createRealClock } from '../core/real-clock.ts';
-import type { SyncStatus, TransactionLocal } from '../core/transaction-local.ts';
+import type { TransactionLocal } from '../core/transaction-local.ts';
 import {
   type BackendConnection,
+  type ConnectOptions,
   connectRealtimeFake,
   connectTarget,
   connectVirtual,
 } from './backend-connection.ts';
 import { createCatalog } from './catalog.ts';
 import { type CheckResult, checkInvariants } from './checker.ts';
-import { buildTimeline, drawListenerEvents, selects } from './connectivity.ts';
-import { NO_CRASHES } from './crashes.ts';
-import { type DeviceListener, VirtualDevice } from './device.ts';
-import { createDeviceClock } from './device-clock.ts';
-import { DeviceFilePool } from './device-file-pool.ts';
-import { deviceClockFor, deviceIdentity, shardIndices } from './fleet.ts';
+import { DeviceFleet, type HarnessError } from './device-fleet.ts';
+import { shardIndices } from './fleet.ts';
 import type { LedgerSource } from './ledger/ledger-source.ts';
+import type { LedgerRow } from './ledger-row.ts';
 import { MetricsRecorder, type MetricsSnapshot } from './metrics.ts';
 import { summariseMetrics } from './metrics-summary.ts';
-import { type NetworkConditions, withConditions } from './network/conditions.ts';
 import type { SimClock } from './sim-clock.ts';
 import { type ResolvedSimulation, resolveSimulation, type SimulationConfig } from './simulation-config.ts';
 import { buildSummary, type Summary } from './summary.ts';
 import { TraceRecorder } from './trace.ts';
 import { VirtualClock } from './virtual-clock.ts';
-import { createDeviceWorkload } from './workload.ts';
 
 export type Phase = 'setup' | 'fault' | 'heal' | 'check' | 'done';
 
@@ -80,12 +74,11 @@ export interface SimulationResult {
   readonly check: CheckResult;
   readonly config: ResolvedSimulation;
   /** Unexpected errors (bugs), with the device they happened on; at most a few are kept. */
-  readonly harnessErrors: readonly { readonly deviceId: string; readonly error: string }[];
+  readonly harnessErrors: readonly HarnessError[];
 }
 
 const HEAL_CHECK_MS = 5_000;
 const MINUTE_MS = 60_000;
-const MAX_KEPT_ERRORS = 20;
 
 export async function runSimulation(
   config: SimulationConfig,
@@ -96,122 +89,126 @@ export async function runSimulation(
   const shard = options.shard ?? null;
   const target = sim.backend.kind === 'target' ? sim.backend : null;
   const realtime = options.realtime ?? (target !== null ? { speed: 1 } : null);
-  const mode = realtime === null ? 'virtual' : 'realtime';
   const devicesDir = join(options.outDir, 'devices');
   mkdirSync(devicesDir, { recursive: true });
 
-  const virtualClock = realtime === null ? new VirtualClock(sim.startEpochMs) : null;
-  const clock: SimClock = virtualClock ?? createRealClock(realtime?.speed ?? 1);
+  const { clock, virtualClock, disposeClock } = makeClock(sim.startEpochMs, realtime);
   const indices = shardIndices(sim.devices.count, shard);
-  const connectOptions = {
+  const connection = await connect(sim, clock, virtualClock, {
     seed: options.seed,
     outDir: options.outDir,
     ledgerSource: options.ledgerSource ?? null,
     token: options.token,
     connections: Math.min(256, Math.max(1, indices.length)),
-  };
-  const fake = sim.backend.kind === 'fake' ? sim.backend : null;
-  const connection: BackendConnection =
-    fake === null
-      ? await connectTarget(target ?? { kind: 'target', url: '' }, clock, connectOptions)
-      : virtualClock !== null
-        ? await connectVirtual(fake, virtualClock, connectOptions)
-        : await connectRealtimeFake(fake, clock, connectOptions);
+  }).catch((error: unknown) => {
+    disposeClock();
+    throw error;
+  });
 
   const metrics = new MetricsRecorder({ originMs: 0 });
   const traces = new TraceRecorder({ metrics });
-  const policy = policyFromConfig(sim.policy);
-  const pool = new DeviceFilePool(options.maxOpenDevices);
-  const catalog = createCatalog(options.seed, sim.catalog);
-  const harnessErrors: { deviceId: string; error: string }[] = [];
-  let harnessErrorCount = 0;
-  let salesWhileDown = 0;
-  let phase: Phase = 'setup';
-  let conditions: NetworkConditions = sim.network;
-  const elapsed = () => clock.monotonic();
-
-  // One trace observer per device life: batch ids restart with the process.
-  const observers = new Map<VirtualDevice, CoreObserver>();
-  const observe = (device: VirtualDevice): void => {
-    observers.set(
-      device,
-      traces.observer(device.deviceId, { now: elapsed, isOnline: () => device.isOnline }),
-    );
-  };
-  const listener: DeviceListener = {
-    onCoreEvent: (device, event) => observers.get(device)?.onEvent(event),
-    onCrash: (device, point) => traces.recordCrash(device.deviceId, elapsed(), point),
-    onRestart: observe,
-    onLocalFailure: (device, reference, error) =>
-      traces.recordLocalFailure(device.deviceId, elapsed(), reference, error),
-    onSaleWhileDown: () => {
-      salesWhileDown++;
-    },
-    onUnexpectedError: (device, error) => {
-      harnessErrorCount++;
-      if (harnessErrors.length < MAX_KEPT_ERRORS) {
-        harnessErrors.push({
-          deviceId: device.deviceId,
-          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-        });
-      }
-      options.logger?.error(
-        { deviceId: device.deviceId, error: String(error) },
-        'unexpected error in a device',
-      );
-    },
-  };
-
-  const devices = indices.map((index) => {
-    const identity = deviceIdentity(index, sim.devices);
-    let device: VirtualDevice | null = null;
-    const transport = withConditions(connection.transport, {
-      clock,
-      random: createRandom(options.seed, 'network', index),
-      isOnline: () => device?.isOnline ?? false,
-      conditions: () => conditions,
-      enforceTimeout: connection.enforceTimeout,
-    });
-    device = new VirtualDevice({
-      identity,
+  let fleet: DeviceFleet | null = null;
+  let phases: PhaseOutcome;
+  let rows: TransactionLocal[];
+  let ledger: readonly LedgerRow[] | null;
+  try {
+    fleet = new DeviceFleet({
+      sim,
+      seed: options.seed,
+      indices,
       directory: devicesDir,
-      pool,
-      simClock: clock,
-      deviceClock: createDeviceClock(clock, deviceClockFor(identity, sim.deviceClocks)),
-      random: createRandom(options.seed, 'device', index),
-      crashRandom: createRandom(options.seed, 'crash', index),
-      transport,
-      policy,
-      crashes: selects(sim.crashes.appliesTo, identity) ? sim.crashes.config : NO_CRASHES,
-      listener,
+      clock,
+      transport: connection.transport,
+      enforceTimeout: connection.enforceTimeout,
+      policy: policyFromConfig(sim.policy),
+      traces,
+      catalog: createCatalog(options.seed, sim.catalog),
+      maxOpenDevices: options.maxOpenDevices,
       logger: options.logger,
     });
-    observe(device);
-    return device;
-  });
+    phases = await runPhases(fleet, { sim, clock, virtualClock, connection, metrics, options, realtime });
+    rows = await fleet.rows();
+    fleet.shutdown();
+    ledger = await connection.readLedger(
+      shard === null ? null : new Set(fleet.devices.map((device) => device.deviceId)),
+    );
+  } finally {
+    fleet?.shutdown();
+    await connection.close();
+    disposeClock();
+  }
 
-  const backlogOf = () => {
-    const backlog: Record<SyncStatus, number> = { pending: 0, syncing: 0, synced: 0, failed: 0 };
-    let online = 0;
-    for (const device of devices) {
-      const counts = device.backlog();
-      backlog.pending += counts.pending;
-      backlog.syncing += counts.syncing;
-      backlog.synced += counts.synced;
-      backlog.failed += counts.failed;
-      if (device.isOnline) online++;
-    }
-    return { backlog, online };
-  };
+  const deviceIds = shard === null ? undefined : new Set(fleet.devices.map((device) => device.deviceId));
+  const check = checkInvariants({
+    rows,
+    localFailures: traces.localFailures(),
+    ledger,
+    deviceIds,
+    traceOf: (offlineId) => traces.traceOf(offlineId),
+  });
+  const snapshot = metrics.snapshot();
+  const { preset = 'seed', ...overrides } = sim.policy;
+  const summary = buildSummary({
+    scenario: options.scenario,
+    seed: options.seed,
+    policy: preset,
+    policyOverrides: overrides,
+    mode: realtime === null ? 'virtual' : 'realtime',
+    devices: fleet.devices.length,
+    shard,
+    backend: connection.description,
+    wallSeconds: (performance.now() - wallStart) / 1000,
+    simulatedMs: phases.endMs,
+    interrupted: phases.interrupted,
+    heal: phases.heal,
+    metrics: summariseMetrics(snapshot),
+    check,
+    salesWhileDown: fleet.salesWhileDown,
+    harnessErrors: fleet.harnessErrorTotal,
+  });
+  return { summary, metrics: snapshot, check, config: sim, harnessErrors: fleet.harnessErrors };
+}
+
+function connect(
+  sim: ResolvedSimulation,
+  clock: SimClock,
+  virtualClock: VirtualClock | null,
+  options: ConnectOptions & { readonly connections: number },
+): Promise<BackendConnection> {
+  if (sim.backend.kind === 'target') return connectTarget(sim.backend, clock, options);
+  if (virtualClock !== null) return connectVirtual(sim.backend, virtualClock, options);
+  return connectRealtimeFake(sim.backend, clock, options);
+}
+
+interface PhaseOutcome {
+  readonly interrupted: boolean;
+  readonly heal: { readonly ran: boolean; readonly converged: boolean | null; readonly ms: number };
+  readonly endMs: number;
+}
+
+interface PhaseContext {
+  readonly sim: ResolvedSimulation;
+  readonly clock: SimClock;
+  readonly virtualClock: VirtualClock | null;
+  readonly connection: BackendConnection;
+  readonly metrics: MetricsRecorder;
+  readonly options: RunOptions;
+  readonly realtime: { readonly speed: number } | null;
+}
+
+/** The fault phase, then (unless interrupted or disabled) the heal phase, with gauges and progress. */
+async function runPhases(fleet: DeviceFleet, context: PhaseContext): Promise<PhaseOutcome> {
+  const { sim, clock, virtualClock, connection, metrics, options } = context;
+  let phase: Phase = 'setup';
   const progress = (): void => {
     if (!options.onProgress) return;
-    const { backlog, online } = backlogOf();
+    const { backlog, online } = fleet.backlog();
     const counters = metrics.current;
     options.onProgress({
       phase,
-      simulatedMs: elapsed(),
+      simulatedMs: clock.monotonic(),
       durationMs: sim.durationMs,
-      devices: devices.length,
+      devices: fleet.devices.length,
       devicesOnline: online,
       salesCreated: counters.salesCreated,
       backlog: backlog.pending + backlog.syncing,
@@ -220,139 +217,66 @@ export async function runSimulation(
     });
   };
   const sampleGauges = (): void => {
-    const { backlog, online } = backlogOf();
-    metrics.recordGauges(elapsed(), { devicesOnline: online, backlog });
+    const { backlog, online } = fleet.backlog();
+    metrics.recordGauges(clock.monotonic(), { devicesOnline: online, backlog });
   };
-
-  let interrupted = false;
-  let healRan = false;
-  let converged: boolean | null = null;
-  let healStartMs = 0;
-  let rows: TransactionLocal[] = [];
-  try {
-    // Everything that will happen in the fault phase is scheduled up front; sales schedule their successor.
-    const listenerRandom = (index: number) => createRandom(options.seed, 'listener', index);
-    devices.forEach((device) => {
-      const { index } = device.identity;
-      for (const change of buildTimeline(device.identity, sim.connectivity, {
-        seed: options.seed,
-        durationMs: sim.durationMs,
-      })) {
-        clock.schedule(change.atMs, () => device.setConnectivity(change.online, change.events));
-      }
-      const workload = createDeviceWorkload({
-        seed: options.seed,
-        deviceIndex: index,
-        catalog,
-        config: sim.workload,
-        startEpochMs: sim.startEpochMs,
-      });
-      const scheduleNext = (afterMs: number): void => {
-        const arrival = workload.nextArrival(afterMs);
-        if (arrival === null || arrival.atMs >= sim.durationMs) return;
-        clock.schedule(arrival.atMs - elapsed(), () => {
-          if (phase !== 'fault') return;
-          void device.sell(arrival.sales);
-          scheduleNext(arrival.atMs);
-        });
-      };
-      scheduleNext(0);
-      void listenerRandom; // per-device listener draws in the heal phase use the same derivation
-    });
-    const everyMinute = (): void => {
-      sampleGauges();
-      if (virtualClock !== null) progress();
-      clock.schedule(MINUTE_MS, everyMinute);
+  const every = (periodMs: number, task: () => void): void => {
+    const tick = (): void => {
+      task();
+      clock.schedule(periodMs, tick);
     };
-    clock.schedule(MINUTE_MS, everyMinute);
-    if (virtualClock === null) {
-      const everySecond = (): void => {
-        progress();
-        clock.schedule(1_000 * (realtime?.speed ?? 1), everySecond);
-      };
-      clock.schedule(1_000 * (realtime?.speed ?? 1), everySecond);
-    }
+    clock.schedule(periodMs, tick);
+  };
+  every(MINUTE_MS, sampleGauges);
+  // Progress each simulated minute in virtual time, each wall second in real time.
+  every(virtualClock !== null ? MINUTE_MS : 1_000 * (context.realtime?.speed ?? 1), progress);
 
-    await Promise.all(devices.map((device) => device.start()));
-    phase = 'fault';
-    progress();
-    const aborted = () => options.signal?.aborted === true;
-    await advance(clock, virtualClock, { untilMs: sim.durationMs, stop: aborted });
-    interrupted = aborted();
-
-    if (!interrupted && sim.heal.enabled) {
-      phase = 'heal';
-      healRan = true;
-      healStartMs = elapsed();
-      conditions = {};
-      connection.heal();
-      for (const device of devices) {
-        if (!device.isOnline)
-          device.setConnectivity(
-            true,
-            drawListenerEvents(sim.connectivity.listenerEvents, listenerRandom(device.identity.index)),
-          );
-      }
-      progress();
-      const settled = () => devices.every((device) => device.isUp && device.unsettled === 0);
-      converged = settled();
-      const check = (): void => {
-        converged = settled();
-        if (!converged) clock.schedule(HEAL_CHECK_MS, check);
-      };
-      if (!converged) clock.schedule(HEAL_CHECK_MS, check);
-      await advance(clock, virtualClock, {
-        untilMs: healStartMs + sim.heal.maxMs,
-        stop: () => converged === true || aborted(),
-      });
-      interrupted = aborted();
-    }
-
+  fleet.scheduleFaultPhase();
+  await fleet.start();
+  phase = 'fault';
+  progress();
+  const aborted = () => options.signal?.aborted === true;
+  await advance(clock, virtualClock, { untilMs: sim.durationMs, stop: aborted });
+  if (aborted() || !sim.heal.enabled) {
     phase = 'check';
     sampleGauges();
     progress();
-    for (const device of devices) rows = rows.concat(await device.rows());
-  } finally {
-    for (const device of devices) device.shutdown();
+    return { interrupted: aborted(), heal: { ran: false, converged: null, ms: 0 }, endMs: clock.monotonic() };
   }
 
-  const deviceIds = shard === null ? null : new Set(devices.map((device) => device.deviceId));
-  let ledger: readonly import('./ledger-row.ts').LedgerRow[] | null;
-  try {
-    ledger = await connection.readLedger(deviceIds);
-  } finally {
-    await connection.close();
+  phase = 'heal';
+  const healStartMs = clock.monotonic();
+  connection.heal();
+  fleet.heal();
+  progress();
+  let converged = fleet.settled();
+  const check = (): void => {
+    converged = fleet.settled();
+    if (!converged) clock.schedule(HEAL_CHECK_MS, check);
+  };
+  if (!converged) clock.schedule(HEAL_CHECK_MS, check);
+  await advance(clock, virtualClock, {
+    untilMs: healStartMs + sim.heal.maxMs,
+    stop: () => converged || aborted(),
+  });
+  phase = 'check';
+  sampleGauges();
+  progress();
+  const endMs = clock.monotonic();
+  return { interrupted: aborted(), heal: { ran: true, converged, ms: endMs - healStartMs }, endMs };
+}
+
+/** Virtual time, or real time (whose pending timers are cancelled at the end so the process can exit). */
+function makeClock(
+  startEpochMs: number,
+  realtime: { speed: number } | null,
+): { clock: SimClock; virtualClock: VirtualClock | null; disposeClock: () => void } {
+  if (realtime === null) {
+    const virtualClock = new VirtualClock(startEpochMs);
+    return { clock: virtualClock, virtualClock, disposeClock: () => {} };
   }
-  const check = checkInvariants({
-    rows,
-    localFailures: traces.localFailures(),
-    ledger,
-    deviceIds: deviceIds ?? undefined,
-    traceOf: (offlineId) => traces.traceOf(offlineId),
-  });
-  const snapshot = metrics.snapshot();
-  const overrides: Record<string, unknown> = { ...sim.policy };
-  delete overrides.preset;
-  const summary = buildSummary({
-    scenario: options.scenario,
-    seed: options.seed,
-    policy: sim.policy.preset ?? 'seed',
-    policyOverrides: overrides,
-    mode,
-    devices: devices.length,
-    shard,
-    backend: connection.description,
-    wallSeconds: (performance.now() - wallStart) / 1000,
-    simulatedMs: elapsed(),
-    interrupted,
-    heal: { ran: healRan, converged: healRan ? converged : null, ms: healRan ? elapsed() - healStartMs : 0 },
-    metrics: summariseMetrics(snapshot),
-    check,
-    salesWhileDown,
-    harnessErrors: harnessErrorCount,
-  });
-  phase = 'done';
-  return { summary, metrics: snapshot, check, config: sim, harnessErrors };
+  const realClock = createRealClock(realtime.speed);
+  return { clock: realClock, virtualClock: null, disposeClock: () => realClock.dispose() };
 }
 
 /** Lets scenario time pass until `untilMs` (elapsed) or until `stop` says so. */

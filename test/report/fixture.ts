@@ -36,7 +36,11 @@ export async function smallRun(seed = 'report-1'): Promise<SmallRun> {
   const s = raw.summary;
   const thresholds: ThresholdResult[] = [
     { expression: 'invariants.stuck == 0', ok: s.invariants.stuck === 0, actual: s.invariants.stuck },
-    { expression: 'requests.errorRate < 0.5', ok: (s.requests.errorRate ?? 1) < 0.5, actual: s.requests.errorRate },
+    {
+      expression: 'requests.errorRate < 0.5',
+      ok: (s.requests.errorRate ?? 1) < 0.5,
+      actual: s.requests.errorRate,
+    },
     {
       expression: 'latency.timeToSyncMs.p99 < 300000',
       ok: (s.latency.timeToSyncMs.p99 ?? Number.POSITIVE_INFINITY) < 300_000,
@@ -61,16 +65,21 @@ export const HOSTILE = {
 /** A copy of the run's result with hostile strings in the first violation's rows and trace, and in a threshold. */
 export function withHostileData(input: SimulationResult): ReportInput {
   const check = input.check;
-  const [kind, examples] =
-    Object.entries(check.examples).find(([, list]) => list.length > 0) ?? [];
-  if (kind === undefined || examples === undefined) throw new Error('the small run has no violation to tamper with');
+  const [kind, examples] = Object.entries(check.examples).find(([, list]) => list.length > 0) ?? [];
+  if (kind === undefined || examples === undefined)
+    throw new Error('the small run has no violation to tamper with');
   const first = examples[0]!;
-  const items = JSON.stringify([{ product_id: 1, product_name: HOSTILE.product, quantity: 1, price: 1, subtotal: 1 }]);
+  const items = JSON.stringify([
+    { product_id: 1, product_name: HOSTILE.product, quantity: 1, price: 1, subtotal: 1 },
+  ]);
   const hostile = {
     ...first,
     offlineReference: HOSTILE.reference,
     detail: HOSTILE.detail,
-    device: first.device === null ? null : { ...first.device, offlineReference: HOSTILE.reference, itemsJson: items },
+    device:
+      first.device === null
+        ? null
+        : { ...first.device, offlineReference: HOSTILE.reference, itemsJson: items },
     server: (first.server ?? []).map((row) => ({
       ...row,
       offlineReference: HOSTILE.reference,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderJunit } from '../../src/report/junit.ts';
 import type { ReportInput } from '../../src/report/report-input.ts';
-import { findAll, parseMarkup, textOf } from './markup.ts';
 import { HOSTILE, type SmallRun, smallRun, withHostileData } from './fixture.ts';
+import { findAll, parseMarkup, textOf } from './markup.ts';
 
 let run: SmallRun;
 beforeAll(async () => {
@@ -24,10 +24,12 @@ describe('junit.xml', () => {
     expect(suites).toHaveLength(1);
     const cases = findAll(root, 'testcase');
     expect(cases).toHaveLength(run.result.summary.thresholds.length + 7);
-    expect(cases.filter((c) => c.attributes.classname?.endsWith('.thresholds')).map((c) => c.attributes.name)).toEqual(
-      run.result.summary.thresholds.map((t) => t.expression),
-    );
-    expect(cases.filter((c) => c.attributes.classname?.endsWith('.invariants')).map((c) => c.attributes.name)).toEqual([
+    expect(
+      cases.filter((c) => c.attributes.classname?.endsWith('.thresholds')).map((c) => c.attributes.name),
+    ).toEqual(run.result.summary.thresholds.map((t) => t.expression));
+    expect(
+      cases.filter((c) => c.attributes.classname?.endsWith('.invariants')).map((c) => c.attributes.name),
+    ).toEqual([
       'lost == 0',
       'duplicated == 0',
       'phantom == 0',
@@ -50,9 +52,9 @@ describe('junit.xml', () => {
       expect(Number(element.attributes.time)).toBe(run.result.summary.wallSeconds);
     }
     const { summary } = run.result;
-    const broken = (['lost', 'duplicated', 'phantom', 'mismatched', 'stuck', 'collided', 'unsound'] as const).filter(
-      (kind) => (summary.invariants[kind] ?? 0) > 0,
-    );
+    const broken = (
+      ['lost', 'duplicated', 'phantom', 'mismatched', 'stuck', 'collided', 'unsound'] as const
+    ).filter((kind) => (summary.invariants[kind] ?? 0) > 0);
     expect(broken).toContain('stuck');
     expect(failures).toBe(summary.thresholds.filter((t) => !t.ok).length + broken.length);
   });
@@ -62,7 +64,10 @@ describe('junit.xml', () => {
     const cases = findAll(root, 'testcase');
     const threshold = cases.find((c) => c.attributes.name === 'invariants.stuck == 0')!;
     const failure = threshold.children.find((c) => c.name === 'failure')!;
-    expect(failure.attributes.message).toBe(`actual: ${run.result.summary.invariants.stuck}`);
+    const firstStuck = run.result.check.examples.stuck[0]!;
+    expect(failure.attributes.message).toBe(
+      `actual: ${run.result.summary.invariants.stuck}; first: ${firstStuck.offlineReference} on ${firstStuck.deviceId}: ${firstStuck.detail}`,
+    );
     const invariant = cases.find((c) => c.attributes.name === 'stuck == 0')!;
     const message = invariant.children.find((c) => c.name === 'failure')!.attributes.message!;
     const first = run.result.check.examples.stuck[0]!;
@@ -77,7 +82,16 @@ describe('junit.xml', () => {
       ...run.result,
       summary: {
         ...summary,
-        invariants: { ...summary.invariants, checked: false, lost: null, duplicated: null, phantom: null, mismatched: null, unsound: null, matchedBy: null },
+        invariants: {
+          ...summary.invariants,
+          checked: false,
+          lost: null,
+          duplicated: null,
+          phantom: null,
+          mismatched: null,
+          unsound: null,
+          matchedBy: null,
+        },
       },
     };
     const root = parse(unchecked);

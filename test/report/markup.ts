@@ -17,7 +17,19 @@ export interface MarkupOptions {
   readonly html?: boolean;
 }
 
-const HTML_VOID = new Set(['meta', 'link', 'br', 'hr', 'img', 'input', 'source', 'wbr', 'area', 'base', 'col']);
+const HTML_VOID = new Set([
+  'meta',
+  'link',
+  'br',
+  'hr',
+  'img',
+  'input',
+  'source',
+  'wbr',
+  'area',
+  'base',
+  'col',
+]);
 const NAMED_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 function isNameChar(char: string): boolean {
@@ -42,7 +54,9 @@ class Scanner {
   constructor(readonly text: string) {}
   fail(message: string): never {
     const line = this.text.slice(0, this.pos).split('\n').length;
-    throw new Error(`${message} at line ${line}: ${JSON.stringify(this.text.slice(this.pos, this.pos + 60))}`);
+    throw new Error(
+      `${message} at line ${line}: ${JSON.stringify(this.text.slice(this.pos, this.pos + 60))}`,
+    );
   }
   peek(offset = 0): string | undefined {
     return this.text[this.pos + offset];
@@ -109,7 +123,14 @@ export function parseMarkup(text: string, options: MarkupOptions = {}): Element 
       continue;
     }
     if (s.startsWith('<!')) {
-      if (!html || !s.text.slice(s.pos, s.pos + 9).toLowerCase().startsWith('<!doctype')) s.fail('unexpected <!');
+      if (
+        !html ||
+        !s.text
+          .slice(s.pos, s.pos + 9)
+          .toLowerCase()
+          .startsWith('<!doctype')
+      )
+        s.fail('unexpected <!');
       s.pos = text.indexOf('>', s.pos) + 1;
       continue;
     }

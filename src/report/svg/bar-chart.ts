@@ -44,7 +44,9 @@ export function barChart(spec: BarChartSpec): string {
   const height = plotBottom + 44;
 
   const max = Math.max(0, ...spec.bars.map((bar) => bar.value));
-  const nice = niceLinear(0, max, 5);
+  // Counts: at least 0..5, so small or empty charts tick at whole numbers.
+  const integer = spec.bars.every((bar) => Number.isInteger(bar.value));
+  const nice = niceLinear(0, integer ? Math.max(max, 5) : max, 5);
   const x = linearScale(nice.domain, [plotLeft, plotRight]);
 
   const grid = nice.ticks.map((tick) => {

@@ -37,6 +37,8 @@ export interface AxisSpec {
   readonly logCandidates?: readonly number[];
   /** Bounds the domain must include (e.g. 0, or the fleet size). */
   readonly include?: readonly number[];
+  /** Counts: whole-number ticks only (a backlog of 0 to 2 rows has no 0.5 row). */
+  readonly integer?: boolean;
 }
 
 export interface Band {
@@ -90,10 +92,12 @@ function resolveAxis(
   }
   if (fixed.length > 0)
     return { scale: linearScale([min, max === min ? min + 1 : max], range), ticks: fixed };
-  const nice = niceLinear(min, max, 5);
+  const nice = niceLinear(min, axis.integer ? Math.max(max, min + 5) : max, 5);
   return {
     scale: linearScale(nice.domain, range),
-    ticks: nice.ticks.map((value) => ({ value, label: format(value) })),
+    ticks: nice.ticks
+      .filter((value) => !axis.integer || Number.isInteger(value))
+      .map((value) => ({ value, label: format(value) })),
   };
 }
 

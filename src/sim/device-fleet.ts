@@ -1,0 +1,212 @@
+/**
+ * The fleet of one run: builds every device of the shard (its clock, seeded streams, transport with
+ * client-side conditions, crash settings), schedules what the scenario says will happen to each (sales,
+ * connectivity changes), and answers for the whole fleet (backlog, settled, rows).
+ */
+import type { CoreObserver } from '../core/events.ts';
+import type { SyncPolicy } from '../core/policy.ts';
+import type { Logger, Transport } from '../core/ports.ts';
+import { createRandom } from '../core/random.ts';
+import type { SyncStatus, TransactionLocal } from '../core/transaction-local.ts';
+import type { Product } from './catalog.ts';
+import { buildTimeline, drawListenerEvents, selects } from './connectivity.ts';
+import { NO_CRASHES } from './crashes.ts';
+import { type DeviceListener, VirtualDevice } from './device.ts';
+import { createDeviceClock } from './device-clock.ts';
+import { DeviceFilePool } from './device-file-pool.ts';
+import { deviceClockFor, deviceIdentity } from './fleet.ts';
+import { type NetworkConditions, withConditions } from './network/conditions.ts';
+import type { SimClock } from './sim-clock.ts';
+import type { ResolvedSimulation } from './simulation-config.ts';
+import type { TraceRecorder } from './trace.ts';
+import { createDeviceWorkload } from './workload.ts';
+
+const MAX_KEPT_ERRORS = 20;
+
+export interface FleetOptions {
+  readonly sim: ResolvedSimulation;
+  readonly seed: string;
+  readonly indices: readonly number[];
+  readonly directory: string;
+  readonly clock: SimClock;
+  readonly transport: Transport;
+  /** Apply the client's timeout around the transport (in-process: no socket to time out). */
+  readonly enforceTimeout: boolean;
+  readonly policy: SyncPolicy;
+  readonly traces: TraceRecorder;
+  readonly catalog: readonly Product[];
+  readonly maxOpenDevices?: number;
+  readonly logger?: Logger;
+}
+
+export interface HarnessError {
+  readonly deviceId: string;
+  readonly error: string;
+}
+
+export class DeviceFleet {
+  readonly devices: readonly VirtualDevice[];
+  readonly harnessErrors: HarnessError[] = [];
+  private harnessErrorCount = 0;
+  private whileDown = 0;
+  private conditions: NetworkConditions;
+  private selling = true;
+  private readonly options: FleetOptions;
+  /** One trace observer per device life: batch ids restart with the process. */
+  private readonly observers = new Map<VirtualDevice, CoreObserver>();
+
+  constructor(options: FleetOptions) {
+    this.options = options;
+    this.conditions = options.sim.network;
+    const { sim, seed, clock, traces } = options;
+    const pool = new DeviceFilePool(options.maxOpenDevices);
+    const elapsed = () => clock.monotonic();
+    const listener: DeviceListener = {
+      onCoreEvent: (device, event) => this.observers.get(device)?.onEvent(event),
+      onCrash: (device, point) => traces.recordCrash(device.deviceId, elapsed(), point),
+      onRestart: (device) => this.observe(device),
+      onLocalFailure: (device, reference, error) =>
+        traces.recordLocalFailure(device.deviceId, elapsed(), reference, error),
+      onSaleWhileDown: () => {
+        this.whileDown++;
+      },
+      onUnexpectedError: (device, error) => this.recordHarnessError(device, error),
+    };
+    this.devices = options.indices.map((index) => {
+      const identity = deviceIdentity(index, sim.devices);
+      const holder: { device: VirtualDevice | null } = { device: null };
+      const device = new VirtualDevice({
+        identity,
+        directory: options.directory,
+        pool,
+        simClock: clock,
+        deviceClock: createDeviceClock(clock, deviceClockFor(identity, sim.deviceClocks)),
+        random: createRandom(seed, 'device', index),
+        crashRandom: createRandom(seed, 'crash', index),
+        transport: withConditions(options.transport, {
+          clock,
+          random: createRandom(seed, 'network', index),
+          isOnline: () => holder.device?.isOnline ?? false,
+          conditions: () => this.conditions,
+          enforceTimeout: options.enforceTimeout,
+        }),
+        policy: options.policy,
+        crashes: selects(sim.crashes.appliesTo, identity) ? sim.crashes.config : NO_CRASHES,
+        listener,
+        logger: options.logger,
+      });
+      holder.device = device;
+      this.observe(device);
+      return device;
+    });
+  }
+
+  get harnessErrorTotal(): number {
+    return this.harnessErrorCount;
+  }
+
+  get salesWhileDown(): number {
+    return this.whileDown;
+  }
+
+  /**
+   * Schedules the fault phase up front: every connectivity change of every device, and each device's first
+   * sale (each sale schedules the next, so the queue holds one per device).
+   */
+  scheduleFaultPhase(): void {
+    const { sim, seed, clock, catalog } = this.options;
+    for (const device of this.devices) {
+      const timeline = buildTimeline(device.identity, sim.connectivity, { seed, durationMs: sim.durationMs });
+      for (const change of timeline)
+        clock.schedule(change.atMs, () => device.setConnectivity(change.online, change.events));
+      const workload = createDeviceWorkload({
+        seed,
+        deviceIndex: device.identity.index,
+        catalog,
+        config: sim.workload,
+        startEpochMs: sim.startEpochMs,
+      });
+      const scheduleNext = (afterMs: number): void => {
+        const arrival = workload.nextArrival(afterMs);
+        if (arrival === null || arrival.atMs >= sim.durationMs) return;
+        clock.schedule(arrival.atMs - clock.monotonic(), () => {
+          if (!this.selling) return;
+          void device.sell(arrival.sales);
+          scheduleNext(arrival.atMs);
+        });
+      };
+      scheduleNext(0);
+    }
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.devices.map((device) => device.start()));
+  }
+
+  /** The heal phase: no more sales, no client-side faults, every device online (its listener fires as usual). */
+  heal(): void {
+    const { sim, seed } = this.options;
+    this.selling = false;
+    this.conditions = {};
+    for (const device of this.devices) {
+      if (device.isOnline) continue;
+      const events = drawListenerEvents(
+        sim.connectivity.listenerEvents,
+        createRandom(seed, 'heal', device.identity.index),
+      );
+      device.setConnectivity(true, events);
+    }
+  }
+
+  /** Nothing left to do: every device is up and has no pending or syncing row. */
+  settled(): boolean {
+    return this.devices.every((device) => device.isUp && device.unsettled === 0);
+  }
+
+  backlog(): { backlog: Record<SyncStatus, number>; online: number } {
+    const backlog: Record<SyncStatus, number> = { pending: 0, syncing: 0, synced: 0, failed: 0 };
+    let online = 0;
+    for (const device of this.devices) {
+      const counts = device.backlog();
+      backlog.pending += counts.pending;
+      backlog.syncing += counts.syncing;
+      backlog.synced += counts.synced;
+      backlog.failed += counts.failed;
+      if (device.isOnline) online++;
+    }
+    return { backlog, online };
+  }
+
+  /** Every row of every device, device by device. */
+  async rows(): Promise<TransactionLocal[]> {
+    const rows: TransactionLocal[] = [];
+    for (const device of this.devices) for (const row of await device.rows()) rows.push(row);
+    return rows;
+  }
+
+  shutdown(): void {
+    for (const device of this.devices) device.shutdown();
+  }
+
+  private observe(device: VirtualDevice): void {
+    const elapsed = () => this.options.clock.monotonic();
+    this.observers.set(
+      device,
+      this.options.traces.observer(device.deviceId, { now: elapsed, isOnline: () => device.isOnline }),
+    );
+  }
+
+  private recordHarnessError(device: VirtualDevice, error: unknown): void {
+    this.harnessErrorCount++;
+    if (this.harnessErrors.length < MAX_KEPT_ERRORS) {
+      this.harnessErrors.push({
+        deviceId: device.deviceId,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+    }
+    this.options.logger?.error(
+      { deviceId: device.deviceId, error: String(error) },
+      'unexpected error in a device',
+    );
+  }
+}

@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderTerminal } from '../../src/report/terminal.ts';
+import { type SmallRun, smallRun } from './fixture.ts';
+
+let run: SmallRun;
+beforeAll(async () => {
+  run = await smallRun();
+});
+afterAll(() => run.cleanup());
+
+describe('terminal summary', () => {
+  it('is a short plain-text table with the essentials', () => {
+    const text = renderTerminal(run.result, { dir: 'reports/x' });
+    const lines = text.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(10);
+    expect(lines.length).toBeLessThanOrEqual(18);
+    expect(text).not.toContain('\u001b[');
+    const { summary } = run.result;
+    expect(lines[0]).toBe('FAIL  lost-ack  seed report-1');
+    expect(text).toContain(
+      `${summary.sales.created} created, ${summary.sales.synced} synced, ${summary.invariants.stuck} stuck`,
+    );
+    expect(text).toMatch(/error rate \d+(\.\d+)?%/);
+    expect(text).toMatch(/request p50 [\d.,]+ ms, p99 /);
+    expect(text).toMatch(/time-to-sync p50 .+, p99 /);
+    expect(text).toContain(`stuck ${summary.invariants.stuck}`);
+    expect(text).toContain('2 of 3 passed');
+    expect(text).toContain('FAIL invariants.stuck == 0  (actual');
+    expect(text.trimEnd().endsWith('reports/x')).toBe(true);
+  });
+
+  it('colours only when asked', () => {
+    expect(renderTerminal(run.result, { color: true })).toContain('\u001b[31m');
+  });
+
+  it('says "not checked" for invariants without a ledger', () => {
+    const { summary } = run.result;
+    const text = renderTerminal({
+      ...run.result,
+      summary: { ...summary, invariants: { ...summary.invariants, checked: false, lost: null } },
+    });
+    expect(text).toContain('lost not checked');
+    expect(text).toContain('(no server ledger)');
+  });
+});
