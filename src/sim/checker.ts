@@ -36,17 +36,20 @@ export { VIOLATION_KINDS } from './checker-types.ts';
 
 export const DEFAULT_MAX_EXAMPLES = 10;
 
+function perKind<T>(make: () => T): Record<ViolationKind, T> {
+  const record: Partial<Record<ViolationKind, T>> = {};
+  for (const kind of VIOLATION_KINDS) record[kind] = make();
+  return record as Record<ViolationKind, T>;
+}
+
 /** Counts per kind, and the first examples of each; examples are built only while there is room. */
 class Tally {
   readonly counts: Record<ViolationKind, number>;
   readonly examples: Record<ViolationKind, Violation[]>;
 
   constructor(private readonly max: number) {
-    this.counts = Object.fromEntries(VIOLATION_KINDS.map((k) => [k, 0])) as Record<ViolationKind, number>;
-    this.examples = Object.fromEntries(VIOLATION_KINDS.map((k) => [k, []])) as unknown as Record<
-      ViolationKind,
-      Violation[]
-    >;
+    this.counts = perKind(() => 0);
+    this.examples = perKind((): Violation[] => []);
   }
 
   add(kind: ViolationKind, example: () => Violation): void {

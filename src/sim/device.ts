@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { SyncRunReport } from '../core/batch-sync-service.ts';
 import type { CrashPoint } from '../core/crash-points.ts';
 import type { DeviceDatabase } from '../core/device-database.ts';
-import { ERR_REFERENCE_COLLISION, messageOf } from '../core/errors.ts';
+import { ERR_REFERENCE_COLLISION } from '../core/errors.ts';
 import type { CoreEvent, CoreObserver } from '../core/events.ts';
 import type { SyncReason } from '../core/offline-sync-service.ts';
 import type { SyncPolicy } from '../core/policy.ts';

@@ -20,18 +20,14 @@ import { mergeTimelines } from './timeline.ts';
 
 /** Sums two sets of counters; keys come out in emptyCounters() order, so equal sums serialise equally. */
 export function addCounters(a: MetricsCounters, b: MetricsCounters): MetricsCounters {
-  const sum: Record<string, unknown> = {};
-  for (const key of Object.keys(emptyCounters()) as (keyof MetricsCounters)[]) {
-    if (key === 'byStatus') {
-      const byStatus: Record<string, number> = { ...a.byStatus };
-      for (const [status, count] of Object.entries(b.byStatus))
-        byStatus[status] = (byStatus[status] ?? 0) + count;
-      sum[key] = sortedStatuses(byStatus);
-    } else {
-      sum[key] = a[key] + b[key];
-    }
+  const byStatus: Record<string, number> = { ...a.byStatus };
+  for (const [status, count] of Object.entries(b.byStatus))
+    byStatus[status] = (byStatus[status] ?? 0) + count;
+  const sum = { ...emptyCounters(), byStatus: sortedStatuses(byStatus) };
+  for (const key of Object.keys(sum) as (keyof MetricsCounters)[]) {
+    if (key !== 'byStatus') sum[key] = a[key] + b[key];
   }
-  return sum as unknown as MetricsCounters;
+  return sum;
 }
 
 /** Throws when the snapshots cannot be merged exactly: none given, or different versions, origins or minute lengths. */

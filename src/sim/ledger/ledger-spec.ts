@@ -287,10 +287,16 @@ export function resolveLedgerMapping(input: unknown = {}, root = 'ledger'): Ledg
     throw mappingError(problem.field, rest);
   }
   const given = input as LedgerMappingInput;
-  const columns: Record<string, string | null> = { ...DEFAULT_LEDGER_MAPPING.columns };
+  const columns: { -readonly [F in keyof LedgerColumns]: LedgerColumns[F] } = {
+    ...DEFAULT_LEDGER_MAPPING.columns,
+  };
+  const overrides = given.columns ?? {};
+  if (overrides.serverId !== undefined) columns.serverId = overrides.serverId;
+  if (overrides.offlineReference !== undefined) columns.offlineReference = overrides.offlineReference;
   for (const field of LEDGER_COLUMN_FIELDS) {
-    const value = given.columns?.[field];
+    if (field === 'serverId' || field === 'offlineReference') continue;
+    const value = overrides[field];
     if (value !== undefined) columns[field] = value;
   }
-  return { table: given.table ?? DEFAULT_LEDGER_MAPPING.table, columns: columns as unknown as LedgerColumns };
+  return { table: given.table ?? DEFAULT_LEDGER_MAPPING.table, columns };
 }

@@ -51,6 +51,10 @@ interface StreamingConnection {
   };
 }
 
+function isStreamingConnection(value: unknown): value is StreamingConnection {
+  return typeof value === 'object' && value !== null && typeof Reflect.get(value, 'query') === 'function';
+}
+
 export const MYSQL_DRIVER = 'mysql2';
 
 type MysqlModule = typeof import('mysql2/promise');
@@ -207,8 +211,8 @@ export async function openMysqlLedgerSource(options: MysqlLedgerOptions): Promis
     active.add(connection);
     let finished = false;
     try {
-      const core = (connection as unknown as { connection?: StreamingConnection }).connection;
-      if (core === undefined || typeof core.query !== 'function')
+      const core: unknown = Reflect.get(connection, 'connection');
+      if (!isStreamingConnection(core))
         throw new ERR_LEDGER_DRIVER(MYSQL_DRIVER, 'its promise connection exposes no streaming connection');
       const sql = ledgerSelect(mapping, 'mysql', byDevice);
       const stream = core.query(byDevice ? { sql, values: [[...ids]] } : { sql }).stream({ highWaterMark });
