@@ -66,6 +66,8 @@ export class DeviceDatabase {
   private db: Database.Database | null = null;
   private disposed = false;
   private statements = new Map<string, Statement>();
+  /** One transaction wrapper per connection: better-sqlite3 compiles a new one on every db.transaction(fn). */
+  private runInTransaction: ((fn: () => unknown) => unknown) | null = null;
 
   constructor(path: string, options: DeviceDatabaseOptions = {}) {
     this.path = path;
@@ -97,13 +99,16 @@ export class DeviceDatabase {
 
   /** Runs fn in one SQLite transaction: all of its writes commit, or (if it throws) none do. */
   transaction<T>(fn: () => T): T {
-    return this.connection().transaction(fn)();
+    const db = this.connection();
+    this.runInTransaction ??= db.transaction((work: () => unknown) => work());
+    return this.runInTransaction(fn) as T;
   }
 
   close(): void {
     const db = this.db;
     this.db = null;
     this.statements = new Map();
+    this.runInTransaction = null;
     if (db?.open) db.close();
   }
 
@@ -130,7 +135,7 @@ export class DeviceDatabase {
     }
     try {
       db.pragma(`busy_timeout = ${Math.floor(this.options.busyTimeoutMs ?? 5_000)}`);
-      db.pragma(`cache_size = ${-Math.floor(this.options.cacheKib ?? 512)}`);
+      db.pragma(`cache_size = ${-Math.floor(this.options.cacheKib ?? 64)}`);
       if (!this.options.readonly) {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');

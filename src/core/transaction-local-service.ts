@@ -92,18 +92,12 @@ const INSERT = `INSERT INTO transaction_local (offline_id, offline_reference, de
   @grand_total, @subtotal, @discount_total, @tax_total, @status, @payment_status, @payment_method, 'pending',
   @created_at_device, @items_json)`;
 
-/** SQLite binds at most 32766 variables; claim and release in chunks well under that. */
-const CHUNK = 500;
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
-
-function placeholders(count: number): string {
-  return new Array<string>(count).fill('?').join(',');
-}
+/**
+ * The ids of a claim or a release go in as one JSON array parameter: one prepared statement whatever the
+ * batch size (a statement per distinct `IN (?, ?, ...)` length would pile up in the statement cache), and no
+ * limit on the number of bound variables.
+ */
+const IDS = 'offline_id IN (SELECT value FROM json_each(?))';
 
 function validateSale(input: NewTransaction): void {
   const amounts = ['grandTotal', 'subtotal', 'discountTotal', 'taxTotal'] as const;
@@ -142,7 +136,7 @@ export class TransactionLocalService {
     const row = this.db.transaction(() => {
       const offlineReference = this.nextReference(input.deviceId, createdAtDevice);
       try {
-        const info = this.db.statement(INSERT).run({
+        const values = {
           offline_id: offlineId,
           offline_reference: offlineReference,
           device_id: input.deviceId,
@@ -157,10 +151,20 @@ export class TransactionLocalService {
           payment_method: input.paymentMethod,
           created_at_device: createdAtDevice,
           items_json: JSON.stringify(itemsToWire(input.items)),
-        });
-        return this.db
-          .statement('SELECT * FROM transaction_local WHERE id = ?')
-          .get(info.lastInsertRowid) as Row;
+        };
+        const info = this.db.statement(INSERT).run(values);
+        const row: Row = {
+          ...values,
+          id: Number(info.lastInsertRowid),
+          sync_status: 'pending',
+          server_id: null,
+          transaction_code: null,
+          sync_attempts: 0,
+          last_error: null,
+          claimed_at: null,
+          synced_at: null,
+        };
+        return row;
       } catch (error) {
         if (isUniqueViolation(error, 'offline_reference'))
           throw new ERR_REFERENCE_COLLISION(offlineReference, { cause: error });
@@ -234,19 +238,13 @@ export class TransactionLocalService {
    */
   async claimPending(rows: readonly TransactionLocal[]): Promise<TransactionLocal[]> {
     const now = this.deps.clock.now();
-    const claimed = new Set<string>();
-    this.db.transaction(() => {
-      for (const part of chunks(rows)) {
-        const ids = part.map((row) => row.offlineId);
-        const changed = this.db
-          .statement(
-            `UPDATE transaction_local SET sync_status = 'syncing', claimed_at = ?, sync_attempts = sync_attempts + 1
-             WHERE sync_status = 'pending' AND offline_id IN (${placeholders(ids.length)}) RETURNING offline_id`,
-          )
-          .all(now, ...ids) as { offline_id: string }[];
-        for (const { offline_id } of changed) claimed.add(offline_id);
-      }
-    });
+    const changed = this.db
+      .statement(
+        `UPDATE transaction_local SET sync_status = 'syncing', claimed_at = ?, sync_attempts = sync_attempts + 1
+         WHERE sync_status = 'pending' AND ${IDS} RETURNING offline_id`,
+      )
+      .all(now, JSON.stringify(rows.map((row) => row.offlineId))) as { offline_id: string }[];
+    const claimed = new Set(changed.map((row) => row.offline_id));
     const result = rows
       .filter((row) => claimed.has(row.offlineId))
       .map((row) => ({
@@ -336,18 +334,13 @@ export class TransactionLocalService {
     reason: 'transport-error' | 'missing-result',
     error: string | null,
   ): Promise<number> {
-    let released: string[] = [];
-    this.db.transaction(() => {
-      for (const part of chunks(offlineIds)) {
-        const rows = this.db
-          .statement(
-            `UPDATE transaction_local SET sync_status = 'pending', last_error = ?, claimed_at = NULL
-             WHERE sync_status = 'syncing' AND offline_id IN (${placeholders(part.length)}) RETURNING offline_id`,
-          )
-          .all(error, ...part) as { offline_id: string }[];
-        released = released.concat(rows.map((row) => row.offline_id));
-      }
-    });
+    const rows = this.db
+      .statement(
+        `UPDATE transaction_local SET sync_status = 'pending', last_error = ?, claimed_at = NULL
+         WHERE sync_status = 'syncing' AND ${IDS} RETURNING offline_id`,
+      )
+      .all(error, JSON.stringify(offlineIds)) as { offline_id: string }[];
+    const released = rows.map((row) => row.offline_id);
     if (released.length > 0) this.observer.onEvent({ type: 'rows-released', offlineIds: released, reason });
     return released.length;
   }
