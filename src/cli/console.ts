@@ -9,10 +9,30 @@ export interface Console {
   readonly interactive: boolean;
 }
 
+/**
+ * A stream that stops writing once its reader has gone (`syncsim list | head`, `syncsim schema | less` quit
+ * early): EPIPE is not an error of ours, and without a listener Node turns it into a crash with a stack
+ * trace. The run goes on, writes its reports and exits with its own code.
+ */
+function guarded(stream: NodeJS.WriteStream): (text: string) => void {
+  let closed = false;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') closed = true;
+    else throw error;
+  });
+  return (text) => {
+    if (closed) return;
+    stream.write(text.endsWith('\n') ? text : `${text}\n`);
+  };
+}
+
+let streams: { out: (text: string) => void; err: (text: string) => void } | null = null;
+
 export function processConsole(): Console {
+  streams ??= { out: guarded(process.stdout), err: guarded(process.stderr) };
   return {
-    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    out: streams.out,
+    err: streams.err,
     interactive: process.stderr.isTTY === true && !process.env.CI,
   };
 }

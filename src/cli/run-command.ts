@@ -106,6 +106,12 @@ export function reportOutcome(
       `warning: ${summary.harnessErrors} unexpected error(s) inside the simulation (a bug); first: ${outcome.result.harnessErrors[0]?.error.split('\n')[0]}`,
     );
   }
+  if (!summary.invariants.checked && !summary.interrupted) {
+    console.err(
+      'note: lost, duplicated, phantom, mismatched and unsound were not checked: syncsim could not read the ' +
+        "server's rows. Give it --ledger <the fake backend's URL | sqlite:PATH | mysql://user@host/db>.",
+    );
+  }
   if (summary.interrupted) return EXIT.interrupted;
   return summary.passed ? EXIT.ok : EXIT.failed;
 }
@@ -159,7 +165,7 @@ export function runCommand(context: CommandContext): Command {
     .description('Run a scenario: a built-in name or a scenario file (.json or .ts)')
     .argument(
       '[scenario]',
-      `built-in scenario name or file (default: ${DEFAULT_SCENARIO}; see \`syncsim list\`)`,
+      'built-in scenario name (see `syncsim list`) or scenario file (.json, or .ts exporting defineScenario)',
       DEFAULT_SCENARIO,
     );
   addRunFlags(command)
@@ -187,7 +193,7 @@ ${EXIT_CODES_HELP}`,
           : flags.positiveInteger('--max-open-devices', options.maxOpenDevices);
       const seed = options.seed ?? pickSeed();
       const print = options.json ? console.err : console.out;
-      print(`seed ${seed}${options.seed === undefined ? ' (picked; replay with --seed ' + seed + ')' : ''}`);
+      print(`seed ${seed}${options.seed === undefined ? ` (picked; replay with --seed ${seed})` : ''}`);
       const outDir =
         options.out ??
         defaultRunFolder(

@@ -1,10 +1,11 @@
 /**
- * Finds a scenario by built-in name or file (.json, or .ts/.mts/.js exporting a scenario as default), applies
- * `--set` overrides, and validates the result. Every failure names the file or the field.
+ * Finds a scenario by built-in name or file (.json, or .ts/.mts/.cts/.js/.mjs exporting a scenario as
+ * default), applies `--set` overrides, and validates the result. Every failure names the file or the field.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 import { messageOf } from '../core/errors.ts';
 import { BUILTIN_SCENARIOS } from './builtin/index.ts';
 import { ERR_SCENARIO_FILE, ERR_SCENARIO_NOT_FOUND } from './errors.ts';
@@ -27,6 +28,32 @@ function jsonPosition(text: string, error: unknown): string {
   return ` at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
 }
 
+const MODULE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs'];
+const imported = new Map<string, Record<string, unknown>>();
+
+/**
+ * A scenario module, loaded once per process (a sweep loads its scenario once per size), through tsx's own
+ * loader rather than a bare import(): under the tsx hooks, a bare import of a file that lives outside an ESM
+ * package (no `"type": "module"` next to it: /tmp, a CommonJS project) fails with "Cannot require() ES
+ * Module ... in a cycle", whatever the file holds.
+ */
+async function importModule(path: string): Promise<Record<string, unknown>> {
+  const known = imported.get(path);
+  if (known !== undefined) return known;
+  const module = (await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
+  imported.set(path, module);
+  return module;
+}
+
+/** `export default x`, also when the file was compiled as CommonJS (the namespace's default is then the exports). */
+function defaultExport(module: Record<string, unknown>): unknown {
+  const value = module.default;
+  if (typeof value === 'object' && value !== null && '__esModule' in value) {
+    return (value as { default?: unknown }).default;
+  }
+  return value;
+}
+
 async function readScenarioFile(file: string): Promise<unknown> {
   const extension = extname(file).toLowerCase();
   if (extension === '.json') {
@@ -42,20 +69,21 @@ async function readScenarioFile(file: string): Promise<unknown> {
       throw new ERR_SCENARIO_FILE(file, `is not valid JSON${jsonPosition(text, error)}: ${messageOf(error)}`);
     }
   }
-  if (['.ts', '.mts', '.js', '.mjs'].includes(extension)) {
+  if (MODULE_EXTENSIONS.includes(extension)) {
     let module: Record<string, unknown>;
     try {
-      module = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+      module = await importModule(resolve(file));
     } catch (error) {
       throw new ERR_SCENARIO_FILE(file, `cannot be loaded: ${messageOf(error)}`);
     }
-    if (!('default' in module))
+    const exported = defaultExport(module);
+    if (exported === undefined)
       throw new ERR_SCENARIO_FILE(file, 'has no default export (export default defineScenario({...}))');
-    return module.default;
+    return exported;
   }
   throw new ERR_SCENARIO_FILE(
     file,
-    `has an unknown extension ${JSON.stringify(extension)} (use .json or .ts)`,
+    `has an unknown extension ${JSON.stringify(extension)} (use .json, or .ts exporting defineScenario({...}) as default)`,
   );
 }
 

@@ -36,6 +36,11 @@ export interface ConnectOptions {
   readonly ledgerSource?: LedgerSource | null;
   /** The bearer token for a target, already read from its environment variable. */
   readonly token?: string;
+  /**
+   * The client's timeout (the scenario's network.timeoutMs). Over HTTP undici enforces it (headers and body
+   * timeouts, wall-clock ms); in-process, the network conditions apply it on the virtual clock.
+   */
+  readonly timeoutMs?: number;
 }
 
 function describeFake(config: FakeBackendConfig, where: string): string {
@@ -101,7 +106,14 @@ export async function connectRealtimeFake(
   let target: HttpTarget | null = null;
   try {
     const url = await backend.app.listen({ host: '127.0.0.1', port: 0 });
-    target = createHttpTarget({ url, path: backend.options.path, clock, connections: options.connections });
+    target = createHttpTarget({
+      url,
+      path: backend.options.path,
+      clock,
+      connections: options.connections,
+      headersTimeoutMs: options.timeoutMs,
+      bodyTimeoutMs: options.timeoutMs,
+    });
   } catch (error) {
     await backend.close();
     throw error;
@@ -133,6 +145,8 @@ export async function connectTarget(
     connections: config.connections ?? options.connections,
     headers: config.headers,
     token: options.token,
+    headersTimeoutMs: options.timeoutMs,
+    bodyTimeoutMs: options.timeoutMs,
   });
   try {
     await target.probe();

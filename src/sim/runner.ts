@@ -99,6 +99,7 @@ export async function runSimulation(
     outDir: options.outDir,
     ledgerSource: options.ledgerSource ?? null,
     token: options.token,
+    timeoutMs: sim.network.timeoutMs,
     connections: Math.min(256, Math.max(1, indices.length)),
   }).catch((error: unknown) => {
     disposeClock();

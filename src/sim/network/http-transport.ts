@@ -36,6 +36,10 @@ export interface HttpTarget {
   readonly path: string;
   /** Fails with SYNCSIM_ERR_TARGET_UNREACHABLE unless the server answers an HTTP request at all. */
   probe(): Promise<void>;
+  /**
+   * Ends every connection now. Requests still in flight fail with a reset: at the end of a run their devices
+   * are gone, and waiting for them would hold the run up to a timeout per queued request (a hung target).
+   */
   close(): Promise<void>;
 }
 
@@ -108,7 +112,7 @@ export function createHttpTarget(options: HttpTargetOptions): HttpTarget {
         throw new ERR_TARGET_UNREACHABLE(origin, failureMessage(error), { cause: error });
       }
     },
-    close: () => pool.close(),
+    close: () => pool.destroy(),
   };
 }
 

@@ -1,0 +1,85 @@
+/**
+ * `run --shard i/N` and `merge`: two shards of one run, merged, equal the unsharded run: counts summed,
+ * histograms added (so percentiles too), invariants, thresholds and the verdict.
+ *
+ * The backend's service time is fixed here. The fake backend draws service times and fault decisions from a
+ * stream numbered by the order requests reach it across the whole fleet, so with a random service time a
+ * shard (half the fleet, other request numbers) sees other service times and the percentiles of the merge
+ * differ from the unsharded run's, although every count agrees.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Summary } from '../../src/sim/summary.ts';
+import { type Finished, readJson, removeDir, syncsim, tempDir, transcript } from './helpers.ts';
+
+const RUN = [
+  'run',
+  'steady-day',
+  '--devices',
+  '8',
+  '--duration',
+  '3h',
+  '--seed',
+  '5',
+  '--no-progress',
+  '--set',
+  'startAt=2026-03-02T11:00:00+07:00',
+  '--set',
+  'backend.capacity.requestTime={"kind":"fixed","value":15}',
+];
+
+let cwd: string;
+let shards: Finished[];
+let full: Finished;
+
+beforeAll(async () => {
+  cwd = tempDir();
+  [full, ...shards] = await Promise.all([
+    syncsim([...RUN, '--out', 'full'], { cwd }),
+    syncsim([...RUN, '--shard', '0/2', '--out', 'shard-0'], { cwd }),
+    syncsim([...RUN, '--shard', '1/2', '--out', 'shard-1'], { cwd }),
+  ]);
+});
+afterAll(() => removeDir(cwd));
+
+describe('syncsim merge', () => {
+  it('each shard runs only its devices (index = i mod N)', () => {
+    for (const [index, shard] of shards.entries()) {
+      expect(shard.code, transcript(shard)).toBe(0);
+      const summary = readJson<Summary>(join(cwd, `shard-${index}`, 'summary.json'));
+      expect(summary.shard).toEqual({ index, count: 2 });
+      expect(summary.devices).toBe(4);
+    }
+    expect(full.code, transcript(full)).toBe(0);
+  });
+
+  it('the merge of the two shards equals the unsharded run: counts, percentiles, invariants, verdict', async () => {
+    const merged = await syncsim(['merge', 'shard-1', 'shard-0', '--out', 'merged', '--json'], { cwd });
+    expect(merged.code, transcript(merged)).toBe(0);
+    const summary = JSON.parse(merged.stdout) as Summary;
+    expect(summary).toEqual(readJson<Summary>(join(cwd, 'merged', 'summary.json')));
+    const whole = readJson<Summary>(join(cwd, 'full', 'summary.json'));
+    const shardSales = [0, 1].map(
+      (i) => readJson<Summary>(join(cwd, `shard-${i}`, 'summary.json')).sales.created,
+    );
+    // Both halves did some work, so the sum is a real test of the merge.
+    expect(Math.min(...shardSales)).toBeGreaterThan(0);
+
+    expect(summary.devices).toBe(8);
+    expect(summary.sales).toEqual(whole.sales);
+    expect(summary.requests).toEqual(whole.requests);
+    expect(summary.latency).toEqual(whole.latency);
+    expect(summary.batches).toEqual(whole.batches);
+    expect(summary.invariants).toEqual(whole.invariants);
+    expect(summary.server).toEqual(whole.server);
+    expect(summary.thresholds).toEqual(whole.thresholds);
+    expect(summary.passed).toBe(whole.passed);
+    expect(summary.sales.created).toBe(shardSales[0]! + shardSales[1]!);
+  });
+
+  it('refuses to merge a shard with a run that is not one', async () => {
+    const result = await syncsim(['merge', 'full', 'shard-0'], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('not a shard');
+  });
+});

@@ -1,0 +1,133 @@
+/**
+ * A real-time run over HTTP against `syncsim serve` started as a separate process, the server's rows read
+ * back through its admin API (--ledger URL): every invariant checked and 0, the ledger holding exactly the
+ * sales the devices made, exit 0; then the server stops cleanly on SIGTERM.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INVARIANT_THRESHOLDS } from '../../src/scenarios/builtin/common.ts';
+import type { Summary } from '../../src/sim/summary.ts';
+import {
+  type Finished,
+  type Running,
+  readJson,
+  removeDir,
+  STACK_TRACE,
+  startSyncsim,
+  syncsim,
+  tempDir,
+  transcript,
+} from './helpers.ts';
+
+let cwd: string;
+let server: Running;
+let url: string;
+let run: Finished;
+let withoutLedger: Finished;
+let serverExit: Finished;
+
+beforeAll(async () => {
+  cwd = tempDir();
+  server = startSyncsim(['serve', '--port', '0', '--db', ':memory:', '--admin'], { cwd, timeoutMs: 120_000 });
+  url = (await server.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1] ?? '';
+  run = await syncsim(
+    [
+      'run',
+      '--devices',
+      '10',
+      '--duration',
+      '4m',
+      '--seed',
+      '12',
+      '--target',
+      url,
+      '--ledger',
+      url,
+      '--speed',
+      '60',
+      '--no-progress',
+      '--out',
+      'realtime',
+      '--set',
+      'startAt=2026-03-02T12:00:00+07:00',
+      // At x60 a 15 s request timeout is 250 ms of wall time: too tight for a loaded CI machine.
+      '--set',
+      'network.timeoutMs=600000',
+      // Latencies are measured in scenario time (x60), so steady-day's latency targets are not the point
+      // here: the ledger is.
+      '--set',
+      `thresholds=${JSON.stringify([...INVARIANT_THRESHOLDS, 'invariants.checked == true'])}`,
+    ],
+    { cwd },
+  );
+  // The same target without --ledger, after the first run (a ledger read during it would see these rows).
+  const noLedger = ['run', '--devices', '4', '--duration', '1m', '--seed', '13', '--target', url];
+  withoutLedger = await syncsim(
+    [
+      ...noLedger,
+      '--speed',
+      '60',
+      '--no-progress',
+      '--out',
+      'no-ledger',
+      '--set',
+      'network.timeoutMs=600000',
+      '--set',
+      'thresholds=["invariants.lost == 0","invariants.stuck == 0"]',
+    ],
+    { cwd },
+  );
+  server.child.kill('SIGTERM');
+  serverExit = await server.finished;
+});
+afterAll(() => {
+  if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+  removeDir(cwd);
+});
+
+describe('syncsim run --target <syncsim serve> --ledger <its URL> --speed 60', () => {
+  it('runs in real time against the server and exits 0', () => {
+    expect(run.code, transcript(run)).toBe(0);
+    expect(run.stdout).toContain('real time x60');
+    expect(run.stderr).not.toMatch(STACK_TRACE);
+  });
+
+  it('read the ledger from the server: every invariant checked and 0, the ledger holding every sale', () => {
+    const summary = readJson<Summary>(join(cwd, 'realtime', 'summary.json'));
+    expect(summary.mode).toBe('realtime');
+    expect(summary.backend).toContain(url);
+    expect(summary.invariants).toMatchObject({
+      checked: true,
+      lost: 0,
+      duplicated: 0,
+      phantom: 0,
+      mismatched: 0,
+      stuck: 0,
+      collided: 0,
+      unsound: 0,
+    });
+    expect(summary.sales.created).toBeGreaterThan(0);
+    expect(summary.sales.synced).toBe(summary.sales.created);
+    expect(summary.server.ledgerRows).toBe(summary.sales.created);
+    expect(summary.requests.byStatus['200']).toBeGreaterThan(0);
+    expect(summary.passed).toBe(true);
+  });
+
+  it('without --ledger the server-side invariants are "not checked": the threshold fails, a note says why', () => {
+    expect(withoutLedger.code, transcript(withoutLedger)).toBe(1);
+    const summary = readJson<Summary>(join(cwd, 'no-ledger', 'summary.json'));
+    expect(summary.invariants).toMatchObject({ checked: false, lost: null, stuck: 0 });
+    expect(summary.thresholds).toEqual([
+      { expression: 'invariants.lost == 0', ok: false, actual: null, error: 'not checked: no server ledger' },
+      { expression: 'invariants.stuck == 0', ok: true, actual: 0 },
+    ]);
+    expect(withoutLedger.stdout).toContain('FAIL invariants.lost == 0');
+    expect(withoutLedger.stderr).toMatch(/note: lost, .* were not checked: .* --ledger/);
+  });
+
+  it('the server stops cleanly on SIGTERM: exit 0', () => {
+    expect(serverExit.code, transcript(serverExit)).toBe(0);
+    expect(serverExit.stdout).toContain('database closed');
+    expect(serverExit.stderr).not.toMatch(STACK_TRACE);
+  });
+});
