@@ -76,7 +76,8 @@ export function buildProgram(context: CommandContext): Command {
   const configure = (command: Command): void => {
     command.exitOverride();
     // Commander copies this setting only to subcommands made with .command(), not with addCommand().
-    if (command !== program) command.showHelpAfterError(`(run \`syncsim ${command.name()} --help\` for usage)`);
+    if (command !== program)
+      command.showHelpAfterError(`(run \`syncsim ${command.name()} --help\` for usage)`);
     command.configureOutput({
       writeOut: (text) => context.console.out(text.replace(/\n$/, '')),
       writeErr: (text) => context.console.err(text.replace(/\n$/, '')),

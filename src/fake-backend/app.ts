@@ -77,7 +77,7 @@ export async function buildBackend(
     capacity: createCapacity(options.capacity),
     faults: createFaultController(options.faults, clock),
     counters: emptyCounters(),
-    nextRequest: 0,
+    requestsByDevice: new Map(),
     injections: new Map(),
     nextInjection: 0,
     closing: false,
@@ -86,7 +86,7 @@ export async function buildBackend(
     ledger.clear();
     ctx.counters = emptyCounters();
     ctx.capacity.reset();
-    ctx.nextRequest = 0;
+    ctx.requestsByDevice.clear();
     ctx.faults.restart();
   };
 

@@ -208,12 +208,18 @@ async function handleBatch(
   const { options, clock } = ctx;
   const rows = body.transactions;
   const arrival = clock.monotonic();
-  const seq = ctx.nextRequest++;
-  // Separate streams, so that turning a fault on does not shift anyone's service times.
-  const decision = ctx.faults.decide(createRandom(options.seed, 'backend', 'fault', seq), rows.length);
+  // Draws are keyed by the sending device and its own request count, not by arrival order across the fleet,
+  // so a shard of the fleet meets the same faults and service times as in the full run. Separate streams, so
+  // that turning a fault on does not shift anyone's service times.
+  const seq = ctx.requestsByDevice.get(body.device_id) ?? 0;
+  ctx.requestsByDevice.set(body.device_id, seq + 1);
+  const decision = ctx.faults.decide(
+    createRandom(options.seed, 'backend', 'fault', body.device_id, seq),
+    rows.length,
+  );
   const times = drawServiceTimes(
     options.capacity,
-    createRandom(options.seed, 'backend', 'service', seq),
+    createRandom(options.seed, 'backend', 'service', body.device_id, seq),
     rows.length,
   );
   const kind = faultKindOf(decision);

@@ -31,7 +31,8 @@ export interface BackendContext {
   /** Replaced (not zeroed) by reset, so requests in flight across a reset count into the old object. */
   counters: BackendCounters;
   /** The arrival number of the next batch request; keys its random streams. */
-  nextRequest: number;
+  /** Requests seen per device_id: the index of each device's own random draws. */
+  requestsByDevice: Map<string, number>;
   readonly injections: Map<string, InjectionRecord>;
   nextInjection: number;
   /** Set by close(): answers still in flight then ask their client to close the connection. */

@@ -22,6 +22,13 @@ function isSchema(value: unknown): value is TSchema {
   return isRecord(value);
 }
 
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
 function at(field: string, message: string): SchemaProblem {
   return { field, message: `${field} ${message}` };
 }
@@ -57,6 +64,11 @@ function explainUnion(branches: readonly unknown[], value: unknown, field: strin
     }
     return explain(branch, value, field);
   }
+  // Exactly one branch of the value's own type (e.g. a duration string that does not match the pattern):
+  // explain that branch rather than list the types the value already has one of.
+  const sameType = branches.filter((b) => isRecord(b) && b.type === jsonType(value));
+  const match = sameType[0];
+  if (sameType.length === 1 && isSchema(match)) return explain(match, value, field);
   const objects = branches.filter((b) => isRecord(b) && b.type === 'object');
   const only = objects[0];
   if (isRecord(value) && objects.length === 1 && isSchema(only)) return explain(only, value, field);
@@ -105,5 +117,9 @@ function explain(schema: TSchema, value: unknown, field: string): SchemaProblem 
   }
   const [first] = Value.Errors(schema, value);
   if (!first) return at(field, 'is not valid');
+  // A pattern means nothing to a user; a schema that describes itself says what is expected instead.
+  if (first.keyword === 'pattern' && typeof schema.description === 'string' && first.instancePath === '') {
+    return at(field, `must be ${schema.description}, got ${JSON.stringify(value)}`);
+  }
   return at(`${field}${first.instancePath}`, first.message);
 }

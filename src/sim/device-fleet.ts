@@ -35,6 +35,8 @@ export interface FleetOptions {
   readonly policy: SyncPolicy;
   readonly traces: TraceRecorder;
   readonly catalog: readonly Product[];
+  /** Scenario ms per wall ms in real time (1 in virtual time): network durations and latencies are wall ms. */
+  readonly speed: number;
   readonly maxOpenDevices?: number;
   readonly logger?: Logger;
 }
@@ -89,6 +91,7 @@ export class DeviceFleet {
           isOnline: () => holder.device?.isOnline ?? false,
           conditions: () => this.conditions,
           enforceTimeout: options.enforceTimeout,
+          speed: options.speed,
         }),
         policy: options.policy,
         crashes: selects(sim.crashes.appliesTo, identity) ? sim.crashes.config : NO_CRASHES,
@@ -143,18 +146,22 @@ export class DeviceFleet {
     await Promise.all(this.devices.map((device) => device.start()));
   }
 
-  /** The heal phase: no more sales, no client-side faults, every device online (its listener fires as usual). */
+  /**
+   * The heal phase: no more sales, no client-side faults, every device online, and every app told so at least
+   * once (a listener that missed the last change would otherwise never sync again, which is a fault of the
+   * fault phase, not something the heal phase should keep).
+   */
   heal(): void {
     const { sim, seed } = this.options;
     this.selling = false;
     this.conditions = {};
     for (const device of this.devices) {
-      if (device.isOnline) continue;
-      const events = drawListenerEvents(
+      if (device.isOnline && device.appBelievesOnline) continue;
+      const drawn = drawListenerEvents(
         sim.connectivity.listenerEvents,
         createRandom(seed, 'heal', device.identity.index),
       );
-      device.setConnectivity(true, events);
+      device.setConnectivity(true, Math.max(1, drawn));
     }
   }
 
@@ -192,7 +199,11 @@ export class DeviceFleet {
     const elapsed = () => this.options.clock.monotonic();
     this.observers.set(
       device,
-      this.options.traces.observer(device.deviceId, { now: elapsed, isOnline: () => device.isOnline }),
+      this.options.traces.observer(device.deviceId, {
+        now: elapsed,
+        isOnline: () => device.isOnline,
+        speed: this.options.speed,
+      }),
     );
   }
 

@@ -95,6 +95,11 @@ export class VirtualDevice {
     return this.online;
   }
 
+  /** What the app's listener last heard: false when it missed the change back to online. */
+  get appBelievesOnline(): boolean {
+    return this.incarnation?.alive === true && this.incarnation.core.sync.isOnline;
+  }
+
   get isUp(): boolean {
     return this.incarnation?.alive === true;
   }

@@ -124,6 +124,7 @@ export async function runSimulation(
       policy: policyFromConfig(sim.policy),
       traces,
       catalog: createCatalog(options.seed, sim.catalog),
+      speed: realtime?.speed ?? 1,
       maxOpenDevices: options.maxOpenDevices,
       logger: options.logger,
     });

@@ -24,7 +24,10 @@ import { resolveWorkloadConfig, type WorkloadConfig, WorkloadConfigSchema } from
 /** A duration: milliseconds, or a string such as `8h`, `30m`, `90s`, `1500ms`, `1h30m`. */
 export const DurationSchema = Type.Union([
   Type.Number({ minimum: 0 }),
-  Type.String({ pattern: '^\\s*(\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)\\s*)+$' }),
+  Type.String({
+    pattern: '^\\s*(\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)\\s*)+$',
+    description: 'a duration such as 8h, 90m, 30s, 1500ms or 1h30m',
+  }),
 ]);
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };

@@ -21,6 +21,11 @@ export interface TraceDeviceContext {
   now(): number;
   /** Whether the device is online now: splits time-to-sync into sales made online and offline. */
   isOnline(): boolean;
+  /**
+   * Scenario ms per wall ms: the real-time speed factor (1 in virtual time). Request latency is a property of
+   * the network and the backend, so it is reported in wall ms; time-to-sync stays in scenario time.
+   */
+  readonly speed?: number;
 }
 
 export interface ClaimStep {
@@ -367,7 +372,7 @@ class DeviceObserver implements CoreObserver {
         batch.results = event.results;
         this.store.metrics?.recordRequest({
           atMs: now,
-          latencyMs: now - batch.sentAtMs,
+          latencyMs: (now - batch.sentAtMs) / (this.context.speed ?? 1),
           rows: batch.rows,
           bytes: batch.bytes,
           outcome: { kind: 'ok', status: event.status },
@@ -434,7 +439,7 @@ class DeviceObserver implements CoreObserver {
     }
     sink.recordRequest({
       atMs: now,
-      latencyMs: now - batch.sentAtMs,
+      latencyMs: (now - batch.sentAtMs) / (this.context.speed ?? 1),
       rows: batch.rows,
       bytes: batch.bytes,
       outcome,

@@ -37,10 +37,17 @@ export interface ConditionsContext {
   readonly conditions: () => NetworkConditions;
   /** Apply the client's timeout here; false when the inner transport enforces its own (undici over HTTP). */
   readonly enforceTimeout: boolean;
+  /**
+   * Scenario ms per wall ms (the real-time speed factor; 1 in virtual time). Latencies and timeouts are wall
+   * durations, as undici's are, whatever speed the scenario's schedule runs at.
+   */
+  readonly speed?: number;
 }
 
 export function withConditions(inner: Transport, context: ConditionsContext): Transport {
-  const { clock, random } = context;
+  const { random } = context;
+  const scale = context.speed ?? 1;
+  const clock: Pick<Clock, 'sleep'> = { sleep: (ms) => context.clock.sleep(ms * scale) };
   return {
     async postBatch(body: string): Promise<TransportReply> {
       if (!context.isOnline()) throw new TransportError({ kind: 'offline' });
@@ -70,7 +77,7 @@ export function withConditions(inner: Transport, context: ConditionsContext): Tr
 /** Races the request against the client's timeout; the request carries on (the server may still commit). */
 async function withTimeout(
   request: Promise<TransportReply>,
-  clock: Clock,
+  clock: Pick<Clock, 'sleep'>,
   timeoutMs: number,
 ): Promise<TransportReply> {
   let timedOut = false;
