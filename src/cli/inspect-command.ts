@@ -24,7 +24,7 @@ interface DeviceReport {
 /** Opens a device file read-only: inspection never changes what it looks at. */
 async function readDevice(
   file: string,
-  status: SyncStatus | undefined,
+  statuses: readonly SyncStatus[] | undefined,
   limit: number,
 ): Promise<DeviceReport> {
   const database = new DeviceDatabase(file, { readonly: true });
@@ -36,8 +36,10 @@ async function readDevice(
       referenceFormat: 'device-ms',
     });
     const statistics = await store.getStatistics();
-    const rows = limit === 0 ? [] : await store.listTransactions({ status, limit });
-    return { file, statistics, rows };
+    const rows: TransactionLocal[] = [];
+    if (statuses === undefined) rows.push(...(limit === 0 ? [] : await store.listTransactions({ limit })));
+    else for (const status of statuses) rows.push(...(await store.listTransactions({ status, limit })));
+    return { file, statistics, rows: rows.slice(0, limit) };
   } finally {
     database.close();
   }
@@ -68,7 +70,11 @@ export function inspectCommand(context: CommandContext): Command {
     .description('Show a device file (or every device of a run folder): statistics and rows by sync status')
     .argument('<path>', 'a device .sqlite file, a run folder, or its devices/ folder')
     .option('--status <status>', `only rows of this status: ${SYNC_STATUSES.join(', ')}`)
-    .option('--limit <n>', 'rows to show per device (0: statistics only)', '20')
+    .option(
+      '--limit <n>',
+      'rows to show per device (0: statistics only); for a folder only rows not synced, unless --status',
+      '20',
+    )
     .option('--json', 'as JSON')
     .addHelpText(
       'after',
@@ -84,10 +90,14 @@ export function inspectCommand(context: CommandContext): Command {
         );
       }
       const limit = options.limit === '0' ? 0 : positiveInteger('--limit', options.limit);
-      const files = statSync(path).isDirectory() ? deviceFiles(path) : [path];
+      const folder = statSync(path).isDirectory();
+      const files = folder ? deviceFiles(path) : [path];
+      // A whole fleet: by default only the rows that need a look (not synced); one file: every row.
+      const statuses: readonly SyncStatus[] | undefined =
+        status !== undefined ? [status] : folder ? ['pending', 'syncing', 'failed'] : undefined;
       if (files.length === 0) throw new ERR_FILE(path, 'holds no device .sqlite files');
       const reports: DeviceReport[] = [];
-      for (const file of files) reports.push(await readDevice(file, status, limit));
+      for (const file of files) reports.push(await readDevice(file, statuses, limit));
       if (options.json) {
         context.console.out(JSON.stringify(reports, null, 2));
         return;
