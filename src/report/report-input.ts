@@ -3,7 +3,7 @@
  * a merged metrics snapshot, without a check: the examples and traces stay in the shards' own reports).
  */
 import type { CheckResult, Invariants, Violation, ViolationKind } from '../sim/checker-types.ts';
-import { VIOLATION_KINDS } from '../sim/checker-types.ts';
+import { INVARIANT_KINDS, type InvariantKind, VIOLATION_KINDS } from '../sim/checker-types.ts';
 import type { MetricsSnapshot } from '../sim/metrics.ts';
 import type { Summary } from '../sim/summary.ts';
 
@@ -17,17 +17,7 @@ export interface ReportInput {
   readonly shards?: readonly string[];
 }
 
-/** The seven invariants of DESIGN.md section 3, in report order. `rejected` is reported, not a violation. */
-export const INVARIANT_KINDS = [
-  'lost',
-  'duplicated',
-  'phantom',
-  'mismatched',
-  'stuck',
-  'collided',
-  'unsound',
-] as const satisfies readonly ViolationKind[];
-export type InvariantKind = (typeof INVARIANT_KINDS)[number];
+export { INVARIANT_KINDS, type InvariantKind };
 
 export const INVARIANT_MEANING: Readonly<Record<ViolationKind, string>> = {
   lost: 'a device sale the server never stored',

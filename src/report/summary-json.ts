@@ -3,6 +3,7 @@
  * differ only in `wallSeconds`, and a summary read back and written again is byte-identical whatever order
  * its keys arrived in (a merged summary, a hand-edited one).
  */
+import { VIOLATION_KINDS } from '../sim/checker-types.ts';
 import type { Summary } from '../sim/summary.ts';
 
 /** A key order: names in order, or a name with the order of its object value. Keys not listed follow, sorted. */
@@ -66,18 +67,7 @@ const NESTED: Readonly<Partial<Record<(typeof SUMMARY_KEYS)[number], KeyOrder>>>
     ['bytes', PERCENTILES],
   ],
   server: ['duplicatesReported', 'rowsRejected', 'ledgerRows'],
-  invariants: [
-    'checked',
-    'lost',
-    'duplicated',
-    'phantom',
-    'mismatched',
-    'stuck',
-    'collided',
-    'unsound',
-    'rejected',
-    'matchedBy',
-  ],
+  invariants: ['checked', ...VIOLATION_KINDS, 'matchedBy'],
   thresholds: ['expression', 'ok', 'actual', 'error'],
   // The scenario as run keeps the order the CLI wrote it in.
   replay: ['scenario', 'seed', ['shard', ['index', 'count']], ['realtime', ['speed']]],

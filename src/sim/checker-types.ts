@@ -14,7 +14,8 @@ export type ViolationKind =
   | 'unsound'
   | 'rejected';
 
-export const VIOLATION_KINDS: readonly ViolationKind[] = [
+/** The seven invariants of DESIGN.md section 3, in report order. */
+export const INVARIANT_KINDS = [
   'lost',
   'duplicated',
   'phantom',
@@ -22,8 +23,11 @@ export const VIOLATION_KINDS: readonly ViolationKind[] = [
   'stuck',
   'collided',
   'unsound',
-  'rejected',
-];
+] as const satisfies readonly ViolationKind[];
+export type InvariantKind = (typeof INVARIANT_KINDS)[number];
+
+/** Every kind the checker counts: the invariants, then `rejected` (reported, not a violation). */
+export const VIOLATION_KINDS: readonly ViolationKind[] = [...INVARIANT_KINDS, 'rejected'];
 
 /**
  * The counts, named as in summary.json (`invariants.*`). A sale can count under several kinds: a sale stuck

@@ -15,15 +15,9 @@ import type { Summary } from '../../src/sim/summary.ts';
 /** One fixed seed: virtual time makes the result the same on every machine. */
 export const SEED = '20260302';
 
-export const INVARIANT_NAMES = [
-  'lost',
-  'duplicated',
-  'phantom',
-  'mismatched',
-  'stuck',
-  'collided',
-  'unsound',
-] as const;
+import { INVARIANT_KINDS } from '../../src/sim/checker-types.ts';
+
+export const INVARIANT_NAMES = INVARIANT_KINDS;
 
 export interface ScenarioRun {
   readonly summary: Summary;

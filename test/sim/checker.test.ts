@@ -6,18 +6,9 @@ import { type CheckInput, checkInvariants, type Invariants, isClean } from '../.
 import type { LedgerRow } from '../../src/sim/ledger-row.ts';
 import { TraceRecorder } from '../../src/sim/trace.ts';
 import { cleanLedger, itemsJsonOf, sale, stored, uuidFor, withoutOfflineId } from './checker-fixtures.ts';
+import { CLEAN_INVARIANTS } from './helpers.ts';
 
-const ZERO: Invariants = {
-  checked: true,
-  lost: 0,
-  duplicated: 0,
-  phantom: 0,
-  mismatched: 0,
-  unsound: 0,
-  stuck: 0,
-  collided: 0,
-  rejected: 0,
-};
+const ZERO: Invariants = CLEAN_INVARIANTS;
 
 function check(input: Partial<CheckInput> & Pick<CheckInput, 'rows' | 'ledger'>) {
   return checkInvariants(input);

@@ -15,6 +15,19 @@ import { type TempDir, tempDir } from '../fake-backend/helpers.ts';
 
 export { type TempDir, tempDir };
 
+/** What a clean, checked run's invariants are: every count 0 (rejected included). */
+export const CLEAN_INVARIANTS = {
+  checked: true,
+  lost: 0,
+  duplicated: 0,
+  phantom: 0,
+  mismatched: 0,
+  unsound: 0,
+  stuck: 0,
+  collided: 0,
+  rejected: 0,
+} as const;
+
 /** A device row as it is on disk (snake_case columns of `transaction_local`). */
 export interface DiskRow {
   readonly id: number;

@@ -12,7 +12,7 @@ import { openLedgerSource } from '../../src/sim/ledger/open-ledger-source.ts';
 import type { SimulationResult } from '../../src/sim/runner.ts';
 import type { SimulationConfig, TargetBackendConfig } from '../../src/sim/simulation-config.ts';
 import type { Summary } from '../../src/sim/summary.ts';
-import { type RunWithoutDir, runInTemp } from './helpers.ts';
+import { CLEAN_INVARIANTS, type RunWithoutDir, runInTemp } from './helpers.ts';
 
 const SPEED = 600;
 /** Generous for a loaded machine; each run takes one to three seconds of wall time. */
@@ -47,17 +47,7 @@ function expectRanAndSynced(summary: Summary): void {
   expect(summary.harnessErrors).toBe(0);
 }
 
-const CLEAN = {
-  checked: true,
-  lost: 0,
-  duplicated: 0,
-  phantom: 0,
-  mismatched: 0,
-  unsound: 0,
-  stuck: 0,
-  collided: 0,
-  rejected: 0,
-};
+const CLEAN = CLEAN_INVARIANTS;
 
 const servers: RunningServer[] = [];
 afterEach(async () => {
