@@ -54,6 +54,12 @@ export interface DeviceDatabaseOptions {
   /** Page cache per connection, KiB. */
   readonly cacheKib?: number;
   readonly busyTimeoutMs?: number;
+  /**
+   * SQLite's `synchronous`: NORMAL (default: what a POS ships with; a power cut loses nothing committed
+   * before the last checkpoint) or OFF (no fsync: committed transactions still survive a crash of the
+   * process, only an OS crash or power cut can lose them, which is all a simulator of app crashes needs).
+   */
+  readonly synchronous?: 'normal' | 'off';
   /** Open read-only (inspection); the file must exist and be migrated. */
   readonly readonly?: boolean;
   /** Called on every access, so a pool can track recency and close other files. */
@@ -138,7 +144,7 @@ export class DeviceDatabase {
       db.pragma(`cache_size = ${-Math.floor(this.options.cacheKib ?? 64)}`);
       if (!this.options.readonly) {
         db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = NORMAL');
+        db.pragma(`synchronous = ${this.options.synchronous === 'off' ? 'OFF' : 'NORMAL'}`);
       }
       migrate(db, this.path, this.options.readonly === true);
     } catch (error) {

@@ -37,6 +37,9 @@ export const StorageOptionsSchema = Type.Object(
     file: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
     /** `wal` (default) or SQLite's rollback journal. Ignored for `:memory:`. */
     journal: Type.Optional(Type.Union([Type.Literal('wal'), Type.Literal('delete')])),
+    /** `normal` (default: fsync at checkpoints) or `off` (no fsync: safe against a crash of the process, not of
+     * the machine; in-process simulations use it, since they simulate nothing else). */
+    synchronous: Type.Optional(Type.Union([Type.Literal('normal'), Type.Literal('off')])),
     /** Empty the ledger when the file is opened (a new run); off by default, so a restart keeps what was committed. */
     fresh: Type.Optional(Type.Boolean()),
     dedupe: Type.Optional(DedupeModeSchema),
@@ -52,6 +55,7 @@ export type StorageOptionsInput = Type.Static<typeof StorageOptionsSchema>;
 export interface StorageOptions {
   readonly file: string;
   readonly journal: 'wal' | 'delete';
+  readonly synchronous: 'normal' | 'off';
   readonly fresh: boolean;
   readonly dedupe: DedupeMode;
   readonly key: DedupeKey;
@@ -235,6 +239,7 @@ export function resolveStorage(input: StorageOptionsInput = {}): StorageOptions 
   return {
     file: input.file ?? DEFAULT_DB_FILE,
     journal: input.journal ?? 'wal',
+    synchronous: input.synchronous ?? 'normal',
     fresh: input.fresh ?? false,
     dedupe: input.dedupe ?? 'unique',
     key: input.key ?? 'offline_reference',

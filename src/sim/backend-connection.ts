@@ -33,6 +33,8 @@ export interface ConnectOptions {
   readonly outDir: string;
   /** Keep the server's ledger in memory instead of `server.sqlite` in the run folder. */
   readonly memoryLedger?: boolean;
+  /** SQLite's synchronous for the fake backend's ledger, unless its storage options say otherwise. */
+  readonly synchronous?: 'normal' | 'off';
   readonly ledgerSource?: LedgerSource | null;
   /** The bearer token for a target, already read from its environment variable. */
   readonly token?: string;
@@ -61,6 +63,7 @@ async function fakeBackend(
       storage: {
         ...fake.storage,
         file: options.memoryLedger ? MEMORY_DB : join(options.outDir, 'server.sqlite'),
+        synchronous: fake.storage?.synchronous ?? options.synchronous,
         fresh: true,
       },
       logLevel: 'silent',

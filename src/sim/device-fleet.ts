@@ -81,6 +81,7 @@ export class DeviceFleet {
         identity,
         directory: options.directory,
         pool,
+        synchronous: sim.sqliteSynchronous,
         simClock: clock,
         deviceClock: createDeviceClock(clock, deviceClockFor(identity, sim.deviceClocks)),
         random: createRandom(seed, 'device', index),
@@ -113,15 +114,18 @@ export class DeviceFleet {
   }
 
   /**
-   * Schedules the fault phase up front: every connectivity change of every device, and each device's first
+   * Schedules the fault phase up front, from `originMs` (the sim clock's time when the devices were up: 0 in
+   * virtual time; in real time, starting a thousand apps takes a while and must not eat the scenario): every connectivity change of every device, and each device's first
    * sale (each sale schedules the next, so the queue holds one per device).
    */
-  scheduleFaultPhase(): void {
+  scheduleFaultPhase(originMs: number): void {
     const { sim, seed, clock, catalog } = this.options;
     for (const device of this.devices) {
       const timeline = buildTimeline(device.identity, sim.connectivity, { seed, durationMs: sim.durationMs });
       for (const change of timeline)
-        clock.schedule(change.atMs, () => device.setConnectivity(change.online, change.events));
+        clock.schedule(originMs + change.atMs - clock.monotonic(), () =>
+          device.setConnectivity(change.online, change.events),
+        );
       const workload = createDeviceWorkload({
         seed,
         deviceIndex: device.identity.index,
@@ -132,7 +136,7 @@ export class DeviceFleet {
       const scheduleNext = (afterMs: number): void => {
         const arrival = workload.nextArrival(afterMs);
         if (arrival === null || arrival.atMs >= sim.durationMs) return;
-        clock.schedule(arrival.atMs - clock.monotonic(), () => {
+        clock.schedule(originMs + arrival.atMs - clock.monotonic(), () => {
           if (!this.selling) return;
           void device.sell(arrival.sales);
           scheduleNext(arrival.atMs);

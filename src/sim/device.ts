@@ -49,6 +49,8 @@ export interface VirtualDeviceOptions {
   /** The run's devices folder; the file is `<dir>/<deviceId>.sqlite`. */
   readonly directory: string;
   readonly pool: DeviceFilePool;
+  /** SQLite's synchronous for the device file (see the scenario's sqliteSynchronous). */
+  readonly synchronous?: 'normal' | 'off';
   readonly simClock: SimClock;
   readonly deviceClock: DeviceClock;
   /** The device's core stream (offline ids, jitter). */
@@ -203,7 +205,7 @@ export class VirtualDevice {
     };
     const core = createPosCore({
       deviceId: this.identity.deviceId,
-      database: options.pool.database(this.path),
+      database: options.pool.database(this.path, { synchronous: options.synchronous }),
       clock: incarnationClock(options.deviceClock, isAlive),
       random: options.random,
       transport: incarnationTransport(options.transport, isAlive),

@@ -100,6 +100,7 @@ export async function runSimulation(
     ledgerSource: options.ledgerSource ?? null,
     token: options.token,
     timeoutMs: sim.network.timeoutMs,
+    synchronous: sim.sqliteSynchronous,
     connections: Math.min(256, Math.max(1, indices.length)),
   }).catch((error: unknown) => {
     disposeClock();
@@ -233,12 +234,13 @@ async function runPhases(fleet: DeviceFleet, context: PhaseContext): Promise<Pha
   // Progress each simulated minute in virtual time, each wall second in real time.
   every(virtualClock !== null ? MINUTE_MS : 1_000 * (context.realtime?.speed ?? 1), progress);
 
-  fleet.scheduleFaultPhase();
   await fleet.start();
+  const faultStartMs = clock.monotonic();
+  fleet.scheduleFaultPhase(faultStartMs);
   phase = 'fault';
   progress();
   const aborted = () => options.signal?.aborted === true;
-  await advance(clock, virtualClock, { untilMs: sim.durationMs, stop: aborted });
+  await advance(clock, virtualClock, { untilMs: faultStartMs + sim.durationMs, stop: aborted });
   if (aborted() || !sim.heal.enabled) {
     phase = 'check';
     sampleGauges();

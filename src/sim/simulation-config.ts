@@ -116,6 +116,15 @@ export const SimulationConfigSchema = Type.Object(
     network: Type.Optional(NetworkConditionsSchema),
     backend: Type.Optional(Type.Union([FakeBackendConfigSchema, TargetBackendConfigSchema])),
     policy: Type.Optional(PolicyConfigSchema),
+    /**
+     * SQLite's `synchronous` for the device files and the in-process backend's ledger. `off` (default): no
+     * fsync; a committed transaction survives any crash the simulator makes (it kills apps, not machines),
+     * and an 8-hour day of a thousand devices is not spent waiting for the disk. `normal`: the core's own
+     * default, what a POS ships with: measure real device I/O with it.
+     */
+    sqliteSynchronous: Type.Optional(
+      Type.Union([Type.Literal('off'), Type.Literal('normal')], { default: 'off' }),
+    ),
     heal: Type.Optional(
       Type.Object(
         {
@@ -154,6 +163,7 @@ export interface ResolvedSimulation {
   readonly network: NetworkConditions;
   readonly backend: FakeBackendConfig | TargetBackendConfig;
   readonly policy: PolicyConfig;
+  readonly sqliteSynchronous: 'off' | 'normal';
   readonly heal: { readonly enabled: boolean; readonly maxMs: number };
 }
 
@@ -204,6 +214,7 @@ export function resolveSimulation(config: SimulationConfig): ResolvedSimulation 
     network: config.network ?? {},
     backend: config.backend ?? { kind: 'fake' },
     policy: config.policy ?? { preset: 'seed' },
+    sqliteSynchronous: config.sqliteSynchronous ?? 'off',
     heal: {
       enabled: config.heal?.enabled ?? true,
       maxMs: durationField(config.heal?.maxDuration, 'heal.maxDuration', DEFAULT_HEAL_MS),

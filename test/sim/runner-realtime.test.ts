@@ -76,6 +76,10 @@ describe('runSimulation in real time over HTTP', () => {
       expect(summary.server.ledgerRows).toBe(summary.sales.created);
       // Scenario time ran: at least the ten minutes of the fault phase.
       expect(summary.simulatedSeconds).toBeGreaterThanOrEqual(600);
+      // Request latency is wall time (20-200 ms of network plus loopback), not scenario time at speed 600
+      // (which would read as tens of seconds): capacity plans made with --speed depend on it.
+      expect(summary.latency.requestMs.p50).toBeGreaterThanOrEqual(20);
+      expect(summary.latency.requestMs.p50).toBeLessThan(2_000);
     },
     REALTIME_TIMEOUT_MS,
   );
