@@ -219,7 +219,9 @@ function openDatabase(options: StorageOptions): Database.Database {
     if (options.file !== MEMORY_DB) {
       db.pragma(`journal_mode = ${options.journal === 'wal' ? 'WAL' : 'DELETE'}`);
       // WAL + NORMAL survives a crash of this process; DELETE needs FULL for the same guarantee.
-      db.pragma(`synchronous = ${options.synchronous === 'off' ? 'OFF' : options.journal === 'wal' ? 'NORMAL' : 'FULL'}`);
+      db.pragma(
+        `synchronous = ${options.synchronous === 'off' ? 'OFF' : options.journal === 'wal' ? 'NORMAL' : 'FULL'}`,
+      );
       db.pragma('busy_timeout = 5000');
     }
     return db;

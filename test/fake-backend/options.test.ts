@@ -14,6 +14,7 @@ describe('backend options', () => {
     expect(options.storage).toEqual({
       file: 'syncsim-backend.sqlite',
       journal: 'wal',
+      synchronous: 'normal',
       fresh: false,
       dedupe: 'unique',
       key: 'offline_reference',

@@ -1,0 +1,151 @@
+/**
+ * Benchmark 1: how fast virtual time runs. steady-day through runSimulation, next to its floor: the same
+ * device SQLite writes and backend handler calls in a tight loop (bench/child/sim-floor.ts says how the
+ * writes are derived). Targets from issue 6: at least 1,000x real time, at most 1.5x the floor, under 512 MB.
+ */
+import { parseDuration } from '../../src/sim/simulation-config.ts';
+import { commandLine } from '../lib/child-process.ts';
+import type { ChildResult } from '../lib/child-result.ts';
+import type { BenchContext } from '../lib/context.ts';
+import { judge, type Section } from '../lib/report.ts';
+import { fmt, kbToMb, medianOf } from '../lib/stats.ts';
+
+const SPEED_TARGET = 1_000;
+const FLOOR_TARGET = 1.5;
+const RSS_TARGET_MB = 512;
+
+const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
+const synchronousName = (value: number | undefined): string =>
+  value === undefined ? 'unknown' : (SYNCHRONOUS[value] ?? String(value));
+
+const seconds = (runs: readonly ChildResult[]): string => runs.map((r) => fmt(r.wallMs / 1000, 1)).join(', ');
+
+export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> {
+  const { devices, duration } = ctx.options.sizes.virtualTime;
+  const { quick } = ctx.options;
+  const runs = await ctx.simRuns(devices, duration);
+  const floorRun = (run: ChildResult) => ({
+    child: 'sim-floor',
+    args: [
+      ...ctx.simRun(devices, duration).args,
+      '--sales',
+      String(run.counts.sales ?? 0),
+      '--requests',
+      String(run.counts.requests ?? 0),
+    ],
+    timeoutMs: ctx.options.sizes.childTimeoutMs,
+    scratch: true,
+  });
+  const floors: ChildResult[] = [];
+  for (const [index, run] of runs.entries())
+    floors.push(await ctx.measureOnce(`floor of ${devices} devices ${duration}`, floorRun(run), index));
+
+  const durationMs = parseDuration(duration) ?? Number.NaN;
+  const runMs = medianOf(runs, (r) => r.wallMs) ?? Number.NaN;
+  const floorMs = medianOf(floors, (r) => r.wallMs) ?? Number.NaN;
+  const speed = durationMs / runMs;
+  const ratio = runMs / floorMs;
+  const rssMb = kbToMb(medianOf(runs, (r) => r.maxRssKb) ?? Number.NaN);
+  const simulated = medianOf(runs, (r) => r.figures.simulatedSeconds);
+  const violations = Math.max(...runs.map((r) => (r.counts.violations ?? 0) + (r.counts.harnessErrors ?? 0)));
+
+  return {
+    title: '1. Virtual-time speed',
+    intro: [
+      `\`steady-day\` with ${fmt(devices, 0)} devices over ${duration} (seed 1, policy seed, fake backend in-process, ` +
+        'device files and `server.sqlite` on disk), through `runSimulation` as `syncsim run` does it. Wall time is ' +
+        'the `runSimulation` call alone (module loading excluded); peak RSS is the whole child process.',
+      '',
+      'The floor is the same work without the simulator: as many sales and requests as the run reported, as ' +
+        'device SQLite writes through the real `DeviceDatabase` (one file per device, same pragmas) and real ' +
+        "`injectBatch` calls against `buildBackend` with the scenario's backend options and a file ledger, on a " +
+        'clock whose sleeps return at once.',
+    ],
+    tables: [
+      {
+        headers: [
+          'measurement',
+          'wall (s)',
+          'each run (s)',
+          'x real time',
+          'peak RSS (MB)',
+          'sales',
+          'requests',
+          'device writes',
+        ],
+        rows: [
+          [
+            `run: ${fmt(devices, 0)} devices, ${duration}`,
+            fmt(runMs / 1000, 2),
+            seconds(runs),
+            fmt(speed, 0),
+            fmt(rssMb, 0),
+            fmt(
+              medianOf(runs, (r) => r.counts.sales),
+              0,
+            ),
+            fmt(
+              medianOf(runs, (r) => r.counts.requests),
+              0,
+            ),
+            '-',
+          ],
+          [
+            'floor: same writes and handler calls, no simulator',
+            fmt(floorMs / 1000, 2),
+            seconds(floors),
+            '-',
+            fmt(kbToMb(medianOf(floors, (r) => r.maxRssKb) ?? Number.NaN), 0),
+            fmt(
+              medianOf(floors, (r) => r.counts.sales),
+              0,
+            ),
+            fmt(
+              medianOf(floors, (r) => r.counts.requests),
+              0,
+            ),
+            fmt(
+              medianOf(floors, (r) => r.counts.deviceWrites),
+              0,
+            ),
+          ],
+          ['ratio run / floor', fmt(ratio, 2), '', '', '', '', '', ''],
+        ],
+      },
+    ],
+    verdicts: [
+      {
+        benchmark: '1. virtual time',
+        target: `>= ${fmt(SPEED_TARGET, 0)}x real time (${duration} in < ${fmt(durationMs / SPEED_TARGET / 1000, 1)} s)`,
+        measured: `${fmt(speed, 0)}x (${fmt(runMs / 1000, 1)} s)`,
+        status: judge(speed >= SPEED_TARGET, quick),
+      },
+      {
+        benchmark: '1. virtual time',
+        target: `<= ${FLOOR_TARGET}x the floor`,
+        measured: `${fmt(ratio, 2)}x`,
+        status: judge(ratio <= FLOOR_TARGET, quick),
+      },
+      {
+        benchmark: '1. virtual time',
+        target: `< ${RSS_TARGET_MB} MB peak RSS`,
+        measured: `${fmt(rssMb, 0)} MB`,
+        status: judge(rssMb < RSS_TARGET_MB, quick),
+      },
+    ],
+    notes: [
+      `Simulated seconds per wall second, heal phase included: ${fmt((simulated ?? Number.NaN) / (runMs / 1000), 0)} ` +
+        `(${fmt(simulated, 0)} s simulated; "x real time" above counts the ${duration} day only, as the target does).`,
+      `RSS of the child before the run (modules and scenario loaded): ${fmt(kbToMb(medianOf(runs, (r) => r.baseRssKb) ?? Number.NaN), 0)} MB.`,
+      `Invariant violations and harness errors in the runs: ${violations} (the run did all its work when 0).`,
+      `SQLite \`synchronous\` of the floor's device files: ${synchronousName(floors[0]?.counts.deviceSynchronous)} ` +
+        "(DeviceDatabase's default; the run's devices must use the same, or the ratio compares different fsync costs).",
+      "Floor writes per device, as the core makes them under the scenario's policy: every sale one insert " +
+        'transaction; claiming, seed: one UPDATE to `syncing` per row; hardened: one conditional UPDATE per batch; ' +
+        'every answered request one apply transaction. Sales are spread evenly over the requests. Not in the ' +
+        "floor: the core's reads (pending SELECT, the row read back after the insert), the hardened lease UPDATE " +
+        "per sync run, and the checker reading every row back at the end: these count as the run's overhead.",
+    ],
+    commands: [commandLine(ctx.simRun(devices, duration)), `${commandLine(floorRun(runs[0]!))}`],
+  };
+}

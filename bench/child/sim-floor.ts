@@ -1,0 +1,222 @@
+/**
+ * Benchmark 1, the floor: the device SQLite writes and backend handler calls of a simulation run, done in a
+ * tight loop with no simulator around them (no virtual clock, no network model, no traces, no metrics, no
+ * checker). The run's child reports how many sales and requests it made; this child does that many.
+ *
+ *   node --import tsx bench/child/sim-floor.ts --scenario steady-day --devices 1000 --duration 8h --seed 1 \
+ *     --sales 98000 --requests 98000 --out DIR      (--policy seed|hardened as for sim-run.ts)
+ *
+ * Writes per device, as the core does them under the scenario's policy (SQL copied from
+ * src/core/transaction-local-service.ts; keep it in step):
+ * - every sale: one insert transaction (INSERT; with referenceFormat device-ms-seq also the sequence upsert);
+ * - claiming: atomicClaim off (seed) one UPDATE to `syncing` per row, each its own statement; atomicClaim on
+ *   (hardened) one conditional UPDATE per batch (the ids as one JSON array);
+ * - every answered request: one apply transaction (one UPDATE per row to `synced`).
+ * Reads (the pending SELECT, the row read back after the insert) and the hardened lease UPDATE per sync run
+ * are not in the floor: they are part of what the measured run may spend on top of it.
+ * Backend: one real injectBatch per request against buildBackend with the scenario's backend options and a
+ * file ledger, as the runner builds it, on a clock whose sleeps return at once (service times cost nothing).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DeviceDatabase } from '../../src/core/device-database.ts';
+import { policyFromConfig } from '../../src/core/policy.ts';
+import { parseBatchSyncResponse, type SyncTransaction } from '../../src/core/protocol.ts';
+import { buildBackend } from '../../src/fake-backend/app.ts';
+import { injectBatch } from '../../src/fake-backend/inject.ts';
+import { DeviceFilePool } from '../../src/sim/device-file-pool.ts';
+import { deviceIdentity } from '../../src/sim/fleet.ts';
+import { resolveSimulation } from '../../src/sim/simulation-config.ts';
+import { numberFlag, readFlags, stringFlag } from '../lib/child-args.ts';
+import { emitResult, peakRssKb } from '../lib/child-result.ts';
+import { createFloorClock } from '../lib/floor-clock.ts';
+import { counterUuid, saleDrafts, wireRow, withDevice } from '../lib/sales.ts';
+import { loadBenchScenario, SCENARIO_FLAGS } from '../lib/sim-scenario.ts';
+
+const INSERT = `INSERT INTO transaction_local (offline_id, offline_reference, device_id, branch_code, id_user_apps,
+  grand_total, subtotal, discount_total, tax_total, status, payment_status, payment_method, sync_status,
+  created_at_device, items_json) VALUES (@offline_id, @offline_reference, @device_id, @branch_code, @id_user_apps,
+  @grand_total, @subtotal, @discount_total, @tax_total, @status, @payment_status, @payment_method, 'pending',
+  @created_at_device, @items_json)`;
+const NEXT_SEQUENCE = `INSERT INTO device_meta (key, value) VALUES ('reference_sequence', 1)
+  ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value`;
+const UPDATE_ONE = `UPDATE transaction_local SET sync_status = @status,
+  server_id = COALESCE(@server_id, server_id), transaction_code = COALESCE(@transaction_code, transaction_code),
+  last_error = @error,
+  claimed_at = CASE WHEN @status = 'syncing' THEN @now ELSE claimed_at END,
+  synced_at = CASE WHEN @status = 'synced' THEN @now ELSE synced_at END,
+  sync_attempts = sync_attempts + (CASE WHEN @status = 'syncing' THEN 1 ELSE 0 END)
+  WHERE offline_id = @offline_id`;
+const CLAIM = `UPDATE transaction_local SET sync_status = 'syncing', claimed_at = ?, sync_attempts = sync_attempts + 1
+  WHERE sync_status = 'pending' AND offline_id IN (SELECT value FROM json_each(?)) RETURNING offline_id`;
+const APPLY = `UPDATE transaction_local SET sync_status = @status, server_id = COALESCE(@server_id, server_id),
+  transaction_code = COALESCE(@transaction_code, transaction_code), last_error = @error,
+  synced_at = CASE WHEN @status = 'synced' THEN @now ELSE synced_at END
+  WHERE offline_id = @offline_id`;
+
+const flags = readFlags([...SCENARIO_FLAGS, 'sales', 'requests', 'out']);
+const out = stringFlag(flags, 'out');
+const sales = numberFlag(flags, 'sales');
+const requests = numberFlag(flags, 'requests');
+const { seed, scenario } = await loadBenchScenario(flags);
+const sim = resolveSimulation(scenario);
+if (sim.backend.kind !== 'fake') throw new Error('the floor needs a scenario on the fake backend');
+const { kind: _kind, ...fakeOptions } = sim.backend;
+const policy = policyFromConfig(sim.policy);
+const identities = Array.from({ length: sim.devices.count }, (_, index) =>
+  deviceIdentity(index, sim.devices),
+);
+// A pool of real sales, reused round-robin: generating 100,000 of them is the simulator's work, not the floor's.
+const drafts = saleDrafts(seed, 1000, sim.workload);
+
+/** Rows per request: the run's sales spread evenly over its requests; more requests than sales resend a row. */
+function rowsOf(request: number): number {
+  if (requests >= sales) return request < sales ? 1 : 0;
+  return Math.floor(sales / requests) + (request < sales % requests ? 1 : 0);
+}
+
+mkdirSync(join(out, 'devices'), { recursive: true });
+const baseRssKb = peakRssKb();
+const start = performance.now();
+
+const clock = createFloorClock(sim.startEpochMs);
+const pool = new DeviceFilePool();
+const databases: DeviceDatabase[] = identities.map((identity) =>
+  pool.database(join(out, 'devices', `${identity.deviceId}.sqlite`), { synchronous: sim.sqliteSynchronous }),
+);
+const backend = await buildBackend(
+  {
+    ...fakeOptions,
+    seed,
+    storage: {
+      ...fakeOptions.storage,
+      file: join(out, 'server.sqlite'),
+      synchronous: fakeOptions.storage?.synchronous ?? sim.sqliteSynchronous,
+      fresh: true,
+    },
+    logLevel: 'silent',
+  },
+  { clock },
+);
+
+let saleCounter = 0;
+let writes = 0;
+let failures = 0;
+let rowsSent = 0;
+let lastBatch: { deviceIndex: number; rows: SyncTransaction[] } | null = null;
+for (let request = 0; request < requests; request++) {
+  let deviceIndex = request % identities.length;
+  let rows: SyncTransaction[] = [];
+  const count = rowsOf(request);
+  if (count === 0 && lastBatch !== null) {
+    // A resend (the run made more requests than sales): the same rows again, answered as duplicates.
+    ({ deviceIndex, rows } = lastBatch);
+  }
+  const identity = identities[deviceIndex]!;
+  const db = databases[deviceIndex]!;
+  const now = clock.now();
+  for (let i = 0; i < count; i++) {
+    const sale = withDevice(drafts[saleCounter % drafts.length]!, identity.deviceId, identity.branchCode);
+    const createdAtDevice = sim.startEpochMs + saleCounter;
+    const offlineId = counterUuid(saleCounter);
+    saleCounter++;
+    const row = db.transaction(() => {
+      let offlineReference = `${identity.deviceId}-${createdAtDevice}`;
+      if (policy.referenceFormat === 'device-ms-seq') {
+        const { value } = db.statement(NEXT_SEQUENCE).get() as { value: number };
+        offlineReference = `${offlineReference}-${value}`;
+      }
+      const wire = wireRow(sale, { offlineId, offlineReference, createdAtDevice });
+      db.statement(INSERT).run({
+        offline_id: offlineId,
+        offline_reference: offlineReference,
+        device_id: sale.deviceId,
+        branch_code: sale.branchCode,
+        id_user_apps: sale.idUserApps,
+        grand_total: sale.grandTotal,
+        subtotal: sale.subtotal,
+        discount_total: sale.discountTotal,
+        tax_total: sale.taxTotal,
+        status: sale.status,
+        payment_status: sale.paymentStatus,
+        payment_method: sale.paymentMethod,
+        created_at_device: createdAtDevice,
+        items_json: JSON.stringify(wire.items),
+      });
+      return wire;
+    });
+    writes++;
+    rows.push(row);
+  }
+  const ids = rows.map((row) => row.offline_id);
+  if (policy.atomicClaim) {
+    db.statement(CLAIM).all(now, JSON.stringify(ids));
+    writes++;
+  } else {
+    for (const offlineId of ids) {
+      db.statement(UPDATE_ONE).run({
+        status: 'syncing',
+        server_id: null,
+        transaction_code: null,
+        error: null,
+        now,
+        offline_id: offlineId,
+      });
+      writes++;
+    }
+  }
+  rowsSent += rows.length;
+  const outcome = await injectBatch(
+    backend,
+    JSON.stringify({
+      transactions: rows,
+      device_id: identity.deviceId,
+      synced_at: new Date(now).toISOString(),
+    }),
+  );
+  if (outcome.kind !== 'response' || outcome.status !== 200) {
+    failures++;
+    continue;
+  }
+  const results = parseBatchSyncResponse(outcome.body);
+  db.transaction(() => {
+    const apply = db.statement(APPLY);
+    results.forEach((result, index) => {
+      apply.run({
+        status: result.success ? 'synced' : 'failed',
+        server_id: result.serverId,
+        transaction_code: result.transactionCode,
+        error: result.error,
+        now,
+        offline_id: result.offlineId ?? ids[index],
+      });
+    });
+  });
+  writes++;
+  lastBatch = { deviceIndex, rows };
+}
+
+// Reported so that a reader can see the floor paid the same fsync policy as the run (0 OFF, 1 NORMAL, 2 FULL).
+const deviceSynchronous = Number(databases[0]?.connection().pragma('synchronous', { simple: true }) ?? -1);
+for (const db of databases) db.dispose();
+const counters = backend.counters();
+await backend.close();
+const wallMs = performance.now() - start;
+
+emitResult({
+  wallMs,
+  maxRssKb: peakRssKb(),
+  baseRssKb,
+  counts: {
+    devices: identities.length,
+    sales: saleCounter,
+    requests,
+    rowsSent,
+    deviceWrites: writes,
+    deviceSynchronous,
+    failedRequests: failures,
+    rowsStored: counters.rowsStored,
+    rowsDuplicate: counters.rowsDuplicate,
+  },
+  figures: {},
+});

@@ -1,0 +1,100 @@
+/**
+ * The shape of a benchmark's findings, and RESULTS.md made from them: the machine, the command, the date,
+ * a summary of every target, then one section per benchmark with its tables and notes.
+ */
+import type { MachineInfo } from './machine.ts';
+import { fmt } from './stats.ts';
+
+export type Status = 'met' | 'missed' | 'not judged';
+
+export interface Verdict {
+  readonly benchmark: string;
+  readonly target: string;
+  readonly measured: string;
+  readonly status: Status;
+}
+
+export interface Table {
+  readonly headers: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+  /** Leading columns of text, aligned left (default 1); the rest hold figures and align right. */
+  readonly textColumns?: number;
+}
+
+export interface Section {
+  /** e.g. `1. Virtual-time speed` */
+  readonly title: string;
+  /** What was measured and how, in a few lines. */
+  readonly intro: readonly string[];
+  readonly tables: readonly Table[];
+  readonly verdicts: readonly Verdict[];
+  readonly notes: readonly string[];
+  /** The child commands of one run, as a user would type them. */
+  readonly commands: readonly string[];
+}
+
+export interface ReportInput {
+  readonly machine: MachineInfo;
+  readonly command: string;
+  readonly date: string;
+  readonly runs: number;
+  readonly quick: boolean;
+  readonly loadBefore: string;
+  readonly loadAfter: string;
+  readonly wallSeconds: number;
+  readonly sections: readonly Section[];
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+export function renderTable(table: Table): string {
+  const lines = [
+    `| ${table.headers.map(escapeCell).join(' | ')} |`,
+    `| ${table.headers.map((_, i) => (i < (table.textColumns ?? 1) ? '---' : '---:')).join(' | ')} |`,
+    ...table.rows.map((row) => `| ${row.map(escapeCell).join(' | ')} |`),
+  ];
+  return lines.join('\n');
+}
+
+/** Met, missed, or not judged (quick mode's sizes are too small to say anything). */
+export function judge(ok: boolean, quick: boolean): Status {
+  if (quick) return 'not judged';
+  return ok ? 'met' : 'missed';
+}
+
+export function renderReport(input: ReportInput): string {
+  const { machine } = input;
+  const out: string[] = [
+    '# syncsim benchmarks',
+    '',
+    input.quick
+      ? '**Quick mode**: tiny sizes and one run, to prove the harness works. These figures say nothing about speed.'
+      : `Medians of ${input.runs} run${input.runs === 1 ? '' : 's'} per figure; every measurement ran in a child process of its own.`,
+    '',
+    `- Date: ${input.date}`,
+    `- Command: \`${input.command}\` (${fmt(input.wallSeconds / 60, 1)} min)`,
+    `- Machine: ${machine.cpuModel}, ${machine.cores} cores, ${fmt(machine.ramGiB, 1)} GiB RAM`,
+    `- Node ${machine.node}; ${machine.os}`,
+    `- Load (/proc/loadavg) before: \`${input.loadBefore}\`; after: \`${input.loadAfter}\``,
+    '',
+    '## Targets',
+    '',
+    renderTable({
+      headers: ['benchmark', 'target', 'measured', 'status'],
+      textColumns: 4,
+      rows: input.sections.flatMap((section) =>
+        section.verdicts.map((v) => [v.benchmark, v.target, v.measured, v.status]),
+      ),
+    }),
+  ];
+  for (const section of input.sections) {
+    out.push('', `## ${section.title}`, '', ...section.intro);
+    for (const table of section.tables) out.push('', renderTable(table));
+    if (section.notes.length > 0) out.push('', ...section.notes.map((note) => `- ${note}`));
+    if (section.commands.length > 0)
+      out.push('', 'Commands of one run:', '', '```sh', ...section.commands, '```');
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,90 @@
+/**
+ * `syncsim serve` in a process of its own, so that the HTTP benchmark measures the load generator alone:
+ * the server's CPU time is not taken from the process being measured. A fresh server (in-memory ledger) per
+ * measurement, so that neither side inherits the other's rows, indexes or warm JIT.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { REPO_ROOT } from './child-process.ts';
+
+export interface ServeProcess {
+  readonly url: string;
+  /** The server's counters (requests, rowsReceived, rowsStored, rowsDuplicate...), from its admin API. */
+  counters(): Promise<ServerCounters>;
+  stop(): Promise<void>;
+}
+
+export interface ServerCounters {
+  readonly requests: number;
+  readonly rowsReceived: number;
+  readonly rowsStored: number;
+  readonly rowsDuplicate: number;
+}
+
+export const SERVE_COMMAND = 'node bin/syncsim.js serve --port 0 --db :memory: --admin --log-level warn';
+
+function numberField(json: unknown, field: string): number {
+  const value = typeof json === 'object' && json !== null ? Reflect.get(json, field) : undefined;
+  if (typeof value !== 'number') throw new Error(`server counters: ${field} is missing`);
+  return value;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+export async function startServe(timeoutMs = 30_000): Promise<ServeProcess> {
+  const child = spawn(
+    process.execPath,
+    [join(REPO_ROOT, 'bin', 'syncsim.js'), ...SERVE_COMMAND.split(' ').slice(2)],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-5_000);
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`syncsim serve did not print its URL within ${timeoutMs / 1000} s: ${stderr}`));
+    }, timeoutMs);
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`syncsim serve exited (${code}) before listening: ${stderr}`));
+    });
+  });
+  return {
+    url,
+    async counters() {
+      const response = await request(`${url}/__syncsim/counters`, {
+        headersTimeout: 10_000,
+        bodyTimeout: 10_000,
+      });
+      const json: unknown = await response.body.json();
+      return {
+        requests: numberField(json, 'requests'),
+        rowsReceived: numberField(json, 'rowsReceived'),
+        rowsStored: numberField(json, 'rowsStored'),
+        rowsDuplicate: numberField(json, 'rowsDuplicate'),
+      };
+    },
+    async stop() {
+      // SIGTERM: serve finishes requests in flight and closes its database, then exits.
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited(child);
+      clearTimeout(timer);
+    },
+  };
+}

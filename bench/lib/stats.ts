@@ -1,0 +1,30 @@
+/** The median of repeated runs, and number formatting for the report. */
+
+/** The median (mean of the two middle values for an even count); NaN for no values. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The median of one field over runs, skipping runs that had no value for it. */
+export function medianOf<T>(runs: readonly T[], pick: (run: T) => number | null | undefined): number | null {
+  const values: number[] = [];
+  for (const run of runs) {
+    const value = pick(run);
+    if (typeof value === 'number' && Number.isFinite(value)) values.push(value);
+  }
+  return values.length === 0 ? null : median(values);
+}
+
+/** A number with thousands separators and a sensible number of decimals for its size; '-' for none. */
+export function fmt(value: number | null | undefined, decimals?: number): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '-';
+  const digits = decimals ?? (Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2);
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export function kbToMb(kb: number): number {
+  return kb / 1024;
+}

@@ -1,0 +1,77 @@
+/**
+ * The benchmark harness still works: `bench/run.ts --quick` (tiny sizes, one run) exits 0 and writes a
+ * report with every section and figures in it. No timing is asserted: a loaded CI machine says nothing
+ * about speed, and the real figures come from `npm run bench` on a quiet one.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseBenchOptions } from '../../bench/lib/options.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const SECTIONS = [
+  '1. Virtual-time speed',
+  '2. Scaling',
+  '3. HTTP load generation',
+  '4. Fake backend',
+  '5. Device core',
+];
+
+function run(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'run.ts'), ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+/** The text of a `## title` section, up to the next one. */
+function section(report: string, title: string): string {
+  const start = report.indexOf(`\n## ${title}\n`);
+  if (start < 0) return '';
+  const next = report.indexOf('\n## ', start + 1);
+  return report.slice(start, next < 0 ? undefined : next);
+}
+
+describe('bench --quick', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'syncsim-bench-test-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs every benchmark and writes every section with figures', { timeout: 180_000 }, async () => {
+    const out = join(dir, 'results.md');
+    const { code, stderr } = await run(['--quick', '--out', out]);
+    expect(code, stderr).toBe(0);
+    const report = readFileSync(out, 'utf8');
+    expect(report).toContain('Quick mode');
+    expect(report).toMatch(/Load \(\/proc\/loadavg\) before: `[\d.]+ /);
+    for (const title of SECTIONS) {
+      const text = section(report, title);
+      expect(text, `section ${title}`).not.toBe('');
+      // A table row whose first figure is a number: the benchmark measured something.
+      expect(text, `figures in ${title}`).toMatch(/^\| [^|\n]+ \| [\d,]+(\.\d+)? \|/m);
+    }
+    // Quick sizes are too small to judge a target.
+    expect(section(report, 'Targets')).toContain('not judged');
+    expect(section(report, 'Targets')).not.toMatch(/\| (met|missed) \|/);
+  });
+
+  it('never writes bench/RESULTS.md in quick mode unless told to', () => {
+    const options = parseBenchOptions(['--quick'], ROOT);
+    expect(options.out).not.toBe(join(ROOT, 'bench', 'RESULTS.md'));
+    expect(options.runs).toBe(1);
+    expect(parseBenchOptions([], ROOT).out).toBe(join(ROOT, 'bench', 'RESULTS.md'));
+    expect(parseBenchOptions(['--only', '1,core', '--runs', '5'], ROOT)).toMatchObject({
+      only: ['virtual-time', 'core'],
+      runs: 5,
+    });
+  });
+});
