@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The syncsim command. TypeScript sources run through tsx, so there is no build step to forget.
+import './tune-v8.js';
 import { register } from 'tsx/esm/api';
 
 register();

@@ -23,7 +23,7 @@ export interface ChildRun {
 /** The command line, as a user would type it from the repository root. */
 export function commandLine(run: ChildRun): string {
   const args = run.scratch ? [...run.args, '--out', '<tmp dir>'] : run.args;
-  return ['node --import tsx', `bench/child/${run.child}.ts`, ...args].join(' ');
+  return ['node --import ./bin/tune-v8.js --import tsx', `bench/child/${run.child}.ts`, ...args].join(' ');
 }
 
 function lastLine(text: string): string {
@@ -34,6 +34,9 @@ function lastLine(text: string): string {
 export async function runChild(run: ChildRun): Promise<ChildResult> {
   const scratch = run.scratch ? mkdtempSync(join(tmpdir(), `syncsim-bench-${run.child}-`)) : null;
   const args = [
+    // The same V8 settings as the syncsim command.
+    '--import',
+    join(REPO_ROOT, 'bin', 'tune-v8.js'),
     '--import',
     'tsx',
     join(REPO_ROOT, 'bench', 'child', `${run.child}.ts`),
