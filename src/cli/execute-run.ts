@@ -4,6 +4,9 @@
  * replay it, and writes the reports.
  */
 import { existsSync, rmSync } from 'node:fs';
+import pino from 'pino';
+import { messageOf } from '../core/errors.ts';
+import type { Logger } from '../core/ports.ts';
 import { writeReports } from '../report/index.ts';
 import type { Scenario } from '../scenarios/scenario.ts';
 import { applyThresholds } from '../scenarios/thresholds.ts';
@@ -13,6 +16,7 @@ import { openLedgerSource } from '../sim/ledger/open-ledger-source.ts';
 import { runSimulation, type SimulationResult } from '../sim/runner.ts';
 import type { Summary } from '../sim/summary.ts';
 import type { Console } from './console.ts';
+import { ERR_FILE } from './errors.ts';
 import { environmentToken } from './flags.ts';
 import { createProgressDisplay } from './progress.ts';
 
@@ -27,6 +31,8 @@ export interface RunRequest {
   readonly signal: AbortSignal;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly maxOpenDevices?: number;
+  /** Where the devices' AppLog events go (pino NDJSON); none when absent. */
+  readonly logFile?: string;
 }
 
 export interface RunOutcome {
@@ -44,6 +50,27 @@ async function openTargetLedger(scenario: Scenario, token: string | undefined): 
   });
 }
 
+/** A pino logger writing NDJSON to a file, and a close that flushes it. */
+function openLog(file: string): { logger: Logger; close: () => Promise<void> } {
+  let destination: ReturnType<typeof pino.destination>;
+  try {
+    destination = pino.destination({ dest: file, sync: false, mkdir: true });
+  } catch (error) {
+    throw new ERR_FILE(file, `cannot be written: ${messageOf(error)}`);
+  }
+  const logger = pino({ base: null, level: 'info' }, destination);
+  return {
+    logger,
+    close: () =>
+      new Promise<void>((resolve) => {
+        logger.flush(() => {
+          destination.end();
+          resolve();
+        });
+      }),
+  };
+}
+
 export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   const { scenario } = request;
   const token =
@@ -57,6 +84,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     if (existsSync(path)) rmSync(path, { recursive: true, force: true });
   }
   const display = createProgressDisplay(request.console, request.progress);
+  const log = request.logFile === undefined ? null : openLog(request.logFile);
   let result: SimulationResult;
   try {
     result = await runSimulation(scenario, {
@@ -70,9 +98,11 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
       signal: request.signal,
       onProgress: (progress) => display.update(progress),
       maxOpenDevices: request.maxOpenDevices,
+      logger: log?.logger,
     });
   } finally {
     display.stop();
+    await log?.close();
   }
   const summary: Summary = {
     ...applyThresholds(result.summary, scenario.thresholds ?? []),

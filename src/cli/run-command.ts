@@ -32,6 +32,7 @@ export interface RunFlags {
   out?: string;
   progress: boolean;
   json?: boolean;
+  log?: string;
   maxOpenDevices?: string;
 }
 
@@ -155,6 +156,10 @@ export function addRunFlags(command: Command): Command {
     .option('--out <dir>', 'run folder (default: reports/<scenario>-<seed>-<time>/)')
     .option('--no-progress', 'no progress display')
     .option('--json', 'print summary.json to stdout (everything else goes to stderr)')
+    .option(
+      '--log <file>',
+      "write every device's AppLog events (sale created, batch sync completed...) to FILE as pino NDJSON",
+    )
     .addOption(
       new Option('--max-open-devices <n>', 'device files open at once (default: from ulimit -n)').hideHelp(),
     );
@@ -216,6 +221,7 @@ ${EXIT_CODES_HELP}`,
         signal: context.trapInterrupts(),
         env: context.env,
         maxOpenDevices,
+        logFile: options.log,
       });
       context.setExitCode(reportOutcome(outcome, outDir, options, console));
     });

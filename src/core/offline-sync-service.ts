@@ -139,11 +139,11 @@ export class OfflineSyncService {
       if (report.failure === null) {
         this.lastSyncAt = this.ttlNow();
         this.consecutiveFailures = 0;
-        this.logger.info({ tag: 'sync', reason, count: report.synced }, 'Transactions synced');
+        this.logger.info({ tag: 'sync', deviceId, reason, count: report.synced }, 'Transactions synced');
       } else {
         this.afterFailure(report.failure.kind === 'http' ? report.failure.retryAfterMs : null);
         this.logger.warn(
-          { tag: 'sync', reason, error: describeFailure(report.failure) },
+          { tag: 'sync', deviceId, reason, error: describeFailure(report.failure) },
           'Transaction sync failed',
         );
       }
@@ -156,9 +156,9 @@ export class OfflineSyncService {
         // A failed run like any other: the rows it claimed stay `syncing` (spec), but the retry backoff and a
         // Retry-After still apply to whatever is pending next.
         this.afterFailure(error.failure.kind === 'http' ? error.failure.retryAfterMs : null);
-        this.logger.warn({ tag: 'sync', reason, error: error.message }, 'Transaction sync failed');
+        this.logger.warn({ tag: 'sync', deviceId, reason, error: error.message }, 'Transaction sync failed');
       } else {
-        this.logger.error({ tag: 'sync', reason, error: messageOf(error) }, 'Transaction sync crashed');
+        this.logger.error({ tag: 'sync', deviceId, reason, error: messageOf(error) }, 'Transaction sync crashed');
       }
       onRunFinished?.(reason, null, error);
       return null;

@@ -175,6 +175,7 @@ export class TransactionLocalService {
     this.logger.info(
       {
         tag: 'transaction_local',
+        deviceId: input.deviceId,
         offlineId,
         offlineReference: transaction.offlineReference,
         grandTotal: transaction.grandTotal,

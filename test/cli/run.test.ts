@@ -29,7 +29,7 @@ beforeAll(async () => {
   cwd = tempDir();
   // Two runs at once: one with --seed (the default scenario, no name given), one with --json and no seed.
   [plain, json] = await Promise.all([
-    syncsim(['run', ...SMALL, '--seed', '7', '--out', 'run'], { cwd }),
+    syncsim(['run', ...SMALL, '--seed', '7', '--out', 'run', '--log', 'run/app.log'], { cwd }),
     syncsim(['run', 'steady-day', ...SMALL, '--json', '--out', 'json-run'], { cwd }),
   ]);
 });
@@ -105,6 +105,22 @@ describe('syncsim run (default scenario, --seed)', () => {
       expect(threshold).toMatchObject({ expression: expect.any(String), ok: true });
       expect(threshold).toHaveProperty('actual');
     }
+  });
+
+  it("--log writes the devices' AppLog events as NDJSON: one line per sale created, batch sync completions", () => {
+    const lines = readFileSync(join(cwd, 'run', 'app.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const summary = readJson(join(cwd, 'run', 'summary.json')) as Summary;
+    const created = lines.filter((line) => line.msg === 'Transaction created offline');
+    expect(created).toHaveLength(summary.sales.created);
+    expect(
+      created.every((line) => typeof line.deviceId === 'string' && typeof line.offlineId === 'string'),
+    ).toBe(true);
+    const batches = lines.filter((line) => line.msg === 'Batch sync completed');
+    expect(batches.length).toBe(summary.requests.ok);
+    expect(batches.reduce((sum, line) => sum + line.success, 0)).toBe(summary.sales.synced);
   });
 
   it('junit.xml has one test case per threshold and per invariant, none failing', () => {
