@@ -139,7 +139,7 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
       `RSS of the child before the run (modules and scenario loaded): ${fmt(kbToMb(medianOf(runs, (r) => r.baseRssKb) ?? Number.NaN), 0)} MB.`,
       `Invariant violations and harness errors in the runs: ${violations} (the run did all its work when 0).`,
       `SQLite \`synchronous\` of the floor's device files: ${synchronousName(floors[0]?.counts.deviceSynchronous)} ` +
-        "(DeviceDatabase's default; the run's devices must use the same, or the ratio compares different fsync costs).",
+        "(the scenario's `sqliteSynchronous`, which the run's devices and ledger use too: both sides pay the same fsync costs).",
       "Floor writes per device, as the core makes them under the scenario's policy: every sale one insert " +
         'transaction; claiming, seed: one UPDATE to `syncing` per row; hardened: one conditional UPDATE per batch; ' +
         'every answered request one apply transaction. Sales are spread evenly over the requests. Not in the ' +
