@@ -36,18 +36,19 @@ export interface MainOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-function trapInterrupts(console: Console): AbortSignal {
+function trapInterrupts(console: Console, notify?: (signal: NodeJS.Signals) => void): AbortSignal {
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupts++;
+    notify?.(signal);
     if (interrupts === 1) {
       console.err(
         `\n${signal}: stopping the run (no heal phase); writing a partial report. Again to quit at once.`,
       );
       controller.abort();
     } else {
-      process.exit(EXIT.interrupted);
+      process.exit(signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);
     }
   };
   process.on('SIGINT', onSignal);
@@ -93,11 +94,14 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const console = options.console ?? processConsole();
   let exitCode: number = EXIT.ok;
   let signal: AbortSignal | null = null;
+  let received: NodeJS.Signals | null = null;
   const context: CommandContext = {
     console,
     env: options.env ?? process.env,
     trapInterrupts: () => {
-      signal ??= trapInterrupts(console);
+      signal ??= trapInterrupts(console, (name) => {
+        received ??= name;
+      });
       return signal;
     },
     setExitCode: (code) => {
@@ -107,7 +111,8 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const program = buildProgram(context);
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return exitCode;
+    // A run stopped by SIGTERM (a CI timeout, `kill`) says so: 128 + 15, as a shell would.
+    return exitCode === EXIT.interrupted && received === 'SIGTERM' ? EXIT.terminated : exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version exit 0; everything else commander rejects is a usage error.

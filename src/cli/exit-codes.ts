@@ -12,6 +12,8 @@ export const EXIT = {
   unavailable: 3,
   /** Stopped with Ctrl-C (128 + SIGINT). */
   interrupted: 130,
+  /** Stopped with SIGTERM (128 + SIGTERM). */
+  terminated: 143,
 } as const;
 
 export function exitCodeFor(error: unknown): number {
@@ -31,4 +33,4 @@ Exit codes:
   1    a threshold failed (replay: the result differed)
   2    bad usage or configuration (flag, scenario file, value)
   3    the run could not be carried out (target or ledger unreachable, missing file)
-  130  interrupted with Ctrl-C (a partial report is written)`;
+  130  interrupted with Ctrl-C (a partial report is written); 143 for SIGTERM`;

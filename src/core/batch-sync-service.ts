@@ -140,7 +140,13 @@ export class BatchSyncService {
       const syncedCount = outcomes.filter((outcome) => outcome.status === 'synced').length;
       const failedCount = outcomes.length - syncedCount;
       this.logger.info(
-        { tag: 'batch_sync', deviceId, total: attempt.results.length, success: syncedCount, failed: failedCount },
+        {
+          tag: 'batch_sync',
+          deviceId,
+          total: attempt.results.length,
+          success: syncedCount,
+          failed: failedCount,
+        },
         'Batch sync completed',
       );
       if (missing.length > 0 && policy.onMissingResult === 'release') {

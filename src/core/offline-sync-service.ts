@@ -158,7 +158,10 @@ export class OfflineSyncService {
         this.afterFailure(error.failure.kind === 'http' ? error.failure.retryAfterMs : null);
         this.logger.warn({ tag: 'sync', deviceId, reason, error: error.message }, 'Transaction sync failed');
       } else {
-        this.logger.error({ tag: 'sync', deviceId, reason, error: messageOf(error) }, 'Transaction sync crashed');
+        this.logger.error(
+          { tag: 'sync', deviceId, reason, error: messageOf(error) },
+          'Transaction sync crashed',
+        );
       }
       onRunFinished?.(reason, null, error);
       return null;

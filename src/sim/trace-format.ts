@@ -15,7 +15,7 @@ export function formatOffset(ms: number): string {
 
 export function describeBatchOutcome(batch: BatchTrace): string {
   if (batch.endedAtMs === null) return 'no outcome (still in flight, or the device crashed)';
-  const after = `after ${batch.endedAtMs - batch.sentAtMs} ms`;
+  const after = `after ${Math.round(batch.endedAtMs - batch.sentAtMs)} ms`;
   switch (batch.failure) {
     case null:
     case 'http':
@@ -31,10 +31,14 @@ export function describeBatchOutcome(batch: BatchTrace): string {
   }
 }
 
+function rowsText(rows: number): string {
+  return rows === 1 ? '1 row' : `${rows} rows`;
+}
+
 function describeEvent(event: SaleEvent): string {
   switch (event.type) {
     case 'claimed':
-      return `claimed for sync (${event.rows} rows)`;
+      return `claimed for sync (${rowsText(event.rows)})`;
     case 'released':
       return `put back to pending (${event.reason})`;
     case 'crash':
@@ -50,7 +54,7 @@ function describeEvent(event: SaleEvent): string {
           : `; ${result.status}${result.duplicate ? ' (server said duplicate)' : ''}` +
             `${result.serverId === null ? '' : `, server id ${result.serverId}`}` +
             `${result.error ? `, error: ${result.error}` : ''}`;
-      return `sent in batch #${batch.batchId} (${batch.rows} rows, ${batch.bytes} bytes): ${describeBatchOutcome(batch)}${split}${row}`;
+      return `sent in batch #${batch.batchId} (${rowsText(batch.rows)}, ${batch.bytes} bytes): ${describeBatchOutcome(batch)}${split}${row}`;
     }
   }
 }
