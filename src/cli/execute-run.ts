@@ -10,9 +10,6 @@ import type { Logger } from '../core/ports.ts';
 import { writeReports } from '../report/index.ts';
 import type { Scenario } from '../scenarios/scenario.ts';
 import { applyThresholds } from '../scenarios/thresholds.ts';
-import type { LedgerSource } from '../sim/ledger/ledger-source.ts';
-import { parseLedgerSpec, resolveLedgerMapping } from '../sim/ledger/ledger-spec.ts';
-import { openLedgerSource } from '../sim/ledger/open-ledger-source.ts';
 import { runSimulation, type SimulationResult } from '../sim/runner.ts';
 import type { Summary } from '../sim/summary.ts';
 import type { Console } from './console.ts';
@@ -39,15 +36,6 @@ export interface RunOutcome {
   readonly result: SimulationResult;
   readonly summary: Summary;
   readonly files: readonly string[];
-}
-
-async function openTargetLedger(scenario: Scenario, token: string | undefined): Promise<LedgerSource | null> {
-  const backend = scenario.backend;
-  if (backend?.kind !== 'target' || backend.ledger === undefined) return null;
-  return openLedgerSource(parseLedgerSpec(backend.ledger), {
-    mapping: resolveLedgerMapping(backend.ledgerMapping ?? {}, 'backend.ledgerMapping'),
-    token,
-  });
 }
 
 /** A pino logger writing NDJSON to a file, and a close that flushes it. */
@@ -77,7 +65,6 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     scenario.backend?.kind === 'target'
       ? environmentToken(scenario.backend.tokenEnv, request.env)
       : undefined;
-  const ledgerSource = await openTargetLedger(scenario, token);
   // A run folder holds one run: leftovers of an earlier run (device files) would be read as this run's.
   for (const stale of ['devices', 'server.sqlite', 'server.sqlite-wal', 'server.sqlite-shm']) {
     const path = `${request.outDir}/${stale}`;
@@ -93,7 +80,6 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
       outDir: request.outDir,
       shard: request.shard,
       realtime: request.realtime,
-      ledgerSource,
       token,
       signal: request.signal,
       onProgress: (progress) => display.update(progress),

@@ -22,11 +22,18 @@ import { type CheckResult, checkInvariants } from './checker.ts';
 import { DeviceFleet, type HarnessError } from './device-fleet.ts';
 import { shardIndices } from './fleet.ts';
 import type { LedgerSource } from './ledger/ledger-source.ts';
+import { parseLedgerSpec, resolveLedgerMapping } from './ledger/ledger-spec.ts';
+import { openLedgerSource } from './ledger/open-ledger-source.ts';
 import type { LedgerRow } from './ledger-row.ts';
 import { MetricsRecorder, type MetricsSnapshot } from './metrics.ts';
 import { summariseMetrics } from './metrics-summary.ts';
 import type { SimClock } from './sim-clock.ts';
-import { type ResolvedSimulation, resolveSimulation, type SimulationConfig } from './simulation-config.ts';
+import {
+  type ResolvedSimulation,
+  resolveSimulation,
+  type SimulationConfig,
+  type TargetBackendConfig,
+} from './simulation-config.ts';
 import { buildSummary, type Summary } from './summary.ts';
 import { TraceRecorder } from './trace.ts';
 import { VirtualClock } from './virtual-clock.ts';
@@ -56,7 +63,10 @@ export interface RunOptions {
   readonly shard?: { readonly index: number; readonly count: number } | null;
   /** Real time (HTTP), with scenario time compressed by `speed`. Implied by a target backend. */
   readonly realtime?: { readonly speed: number } | null;
-  /** Where the target backend's rows can be read; ignored for the fake backend (its ledger is at hand). */
+  /**
+   * Where the target backend's rows can be read; ignored for the fake backend (its ledger is at hand). By
+   * default the source the target's `ledger` names (with its `ledgerMapping` and the token), opened here.
+   */
   readonly ledgerSource?: LedgerSource | null;
   /** The target's bearer token, read from its environment variable by the caller. */
   readonly token?: string;
@@ -92,18 +102,22 @@ export async function runSimulation(
   const devicesDir = join(options.outDir, 'devices');
   mkdirSync(devicesDir, { recursive: true });
 
+  // Opened before anything else, so a wrong ledger fails the run before any device starts.
+  const ledgerSource =
+    options.ledgerSource !== undefined ? options.ledgerSource : await openTargetLedger(target, options.token);
   const { clock, virtualClock, disposeClock } = makeClock(sim.startEpochMs, realtime);
   const indices = shardIndices(sim.devices.count, shard);
   const connection = await connect(sim, clock, virtualClock, {
     seed: options.seed,
     outDir: options.outDir,
-    ledgerSource: options.ledgerSource ?? null,
+    ledgerSource,
     token: options.token,
     timeoutMs: sim.network.timeoutMs,
     synchronous: sim.sqliteSynchronous,
     connections: Math.min(256, Math.max(1, indices.length)),
-  }).catch((error: unknown) => {
+  }).catch(async (error: unknown) => {
     disposeClock();
+    await ledgerSource?.close();
     throw error;
   });
 
@@ -170,6 +184,17 @@ export async function runSimulation(
     harnessErrors: fleet.harnessErrorTotal,
   });
   return { summary, metrics: snapshot, check, config: sim, harnessErrors: fleet.harnessErrors };
+}
+
+function openTargetLedger(
+  target: TargetBackendConfig | null,
+  token: string | undefined,
+): Promise<LedgerSource | null> {
+  if (target?.ledger === undefined) return Promise.resolve(null);
+  return openLedgerSource(parseLedgerSpec(target.ledger), {
+    mapping: resolveLedgerMapping(target.ledgerMapping ?? {}, 'backend.ledgerMapping'),
+    token,
+  });
 }
 
 function connect(

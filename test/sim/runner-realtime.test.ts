@@ -89,9 +89,8 @@ describe('runSimulation in real time over HTTP', () => {
     async () => {
       const server = await serve();
       const backend: TargetBackendConfig = { kind: 'target', url: server.url, ledger: server.url };
-      // As the CLI does it: the ledger the target names is opened by the caller and handed to the run.
-      const ledgerSource = await openLedgerSource(parseLedgerSpec(server.url));
-      const result = await run(shortDay(backend), { ledgerSource });
+      // The runner opens the ledger the target names itself: no source handed in.
+      const result = await run(shortDay(backend));
       const { summary } = result;
       expectRanAndSynced(summary);
       expect(summary.backend).toBe(`${server.url}${DEFAULT_BATCH_SYNC_PATH}`);
