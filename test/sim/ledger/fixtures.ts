@@ -2,9 +2,6 @@
  * Sales, ledger rows and temp folders for the ledger-source tests. Amounts are two-decimal major units
  * computed from minor units, as the device computes them, so === comparisons mean "the same amount".
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Clock } from '../../../src/core/ports.ts';
 import type { SyncTransaction } from '../../../src/core/protocol.ts';
 import type { LedgerRow } from '../../../src/sim/ledger-row.ts';
@@ -81,20 +78,7 @@ export const FIXED_CLOCK: Clock = {
   sleep: () => Promise.resolve(),
 };
 
-export interface TempDir {
-  readonly path: string;
-  file(name: string): string;
-  remove(): void;
-}
-
-export function tempDir(prefix = 'syncsim-ledger-'): TempDir {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return {
-    path,
-    file: (name) => join(path, name),
-    remove: () => rmSync(path, { recursive: true, force: true }),
-  };
-}
+export { type TempDir, tempDir } from '../../fake-backend/helpers.ts';
 
 /** Collects every error thrown by `work`, for assertions on code, kind and message. */
 export async function caught(
