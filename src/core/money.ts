@@ -19,9 +19,3 @@ export function toMinor(major: number): Minor | null {
   const minor = Math.round(major * MINOR_PER_MAJOR);
   return Math.abs(minor / MINOR_PER_MAJOR - major) < 1e-9 * Math.max(1, Math.abs(major)) ? minor : null;
 }
-
-export function sumMinor(amounts: readonly Minor[]): Minor {
-  let total = 0;
-  for (const amount of amounts) total += amount;
-  return total;
-}

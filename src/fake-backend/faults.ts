@@ -33,16 +33,6 @@ export type FaultKind =
   | 'slow-response'
   | 'truncated-body';
 
-export const FAULT_KINDS: readonly FaultKind[] = [
-  'unauthorized',
-  'http-before-commit',
-  'http-after-commit',
-  'partial-commit',
-  'lost-ack',
-  'slow-response',
-  'truncated-body',
-];
-
 export function faultKindOf(decision: FaultDecision): FaultKind | null {
   switch (decision.kind) {
     case 'none':

@@ -5,12 +5,10 @@
  * requests are cut off, so nothing a dead app started can touch the file or the metrics again.
  */
 import { join } from 'node:path';
-import type { SyncRunReport } from '../core/batch-sync-service.ts';
 import type { CrashPoint } from '../core/crash-points.ts';
 import type { DeviceDatabase } from '../core/device-database.ts';
 import { ERR_REFERENCE_COLLISION } from '../core/errors.ts';
 import type { CoreEvent, CoreObserver } from '../core/events.ts';
-import type { SyncReason } from '../core/offline-sync-service.ts';
 import type { SyncPolicy } from '../core/policy.ts';
 import { type Clock, type Logger, type Random, type Transport, TransportError } from '../core/ports.ts';
 import { createPosCore, type PosCore } from '../core/pos-core.ts';
@@ -39,7 +37,6 @@ export interface DeviceListener {
   onLocalFailure?(device: VirtualDevice, reference: string, error: string): void;
   /** A sale arrived while the app was down: the cashier could not ring it up on this till. */
   onSaleWhileDown?(device: VirtualDevice): void;
-  onSyncRun?(device: VirtualDevice, reason: SyncReason, report: SyncRunReport | null, error: unknown): void;
   /** Something a live incarnation threw that is neither a transport failure nor a crash: a bug. */
   onUnexpectedError?(device: VirtualDevice, error: unknown): void;
 }
@@ -124,6 +121,8 @@ export class VirtualDevice {
   async start(): Promise<void> {
     const incarnation = this.createIncarnation();
     this.incarnation = incarnation;
+    // After a crash the file is the truth: writes the dead app rolled back never happened.
+    if (this.restarts > 0) await this.guard(incarnation, () => this.rebuildStatuses(incarnation));
     await this.guard(incarnation, () => incarnation.core.sync.initialize());
     if (incarnation.alive && this.online) incarnation.core.sync.onConnectivityChanged(true);
   }
@@ -226,10 +225,9 @@ export class VirtualDevice {
           }
         },
       },
-      onRunFinished: (reason, report, error) => {
-        if (!isAlive()) return;
-        if (error !== null && !isExpected(error)) options.listener.onUnexpectedError?.(this, error);
-        options.listener.onSyncRun?.(this, reason, report, error);
+      onRunFinished: (_reason, _report, error) => {
+        if (isAlive() && error !== null && !isExpected(error))
+          options.listener.onUnexpectedError?.(this, error);
       },
     });
     const incarnation: Incarnation = { alive: true, core };
@@ -248,19 +246,13 @@ export class VirtualDevice {
     this.options.simClock.schedule(downFor, () => {
       if (this.incarnation !== incarnation) return;
       this.restarts++;
-      this.rebuildStatuses().then(
-        () => {
-          this.options.listener.onRestart?.(this);
-          return this.start();
-        },
-        (error: unknown) => this.options.listener.onUnexpectedError?.(this, error),
-      );
+      this.options.listener.onRestart?.(this);
+      void this.start();
     });
   }
 
-  /** After a crash the file is the truth: rolled-back writes never happened. */
-  private async rebuildStatuses(): Promise<void> {
-    const rows = await this.rows();
+  private async rebuildStatuses(incarnation: Incarnation): Promise<void> {
+    const rows = await incarnation.core.store.listTransactions();
     this.statuses.clear();
     this.counts.pending = this.counts.syncing = this.counts.synced = this.counts.failed = 0;
     for (const row of rows) this.setStatus(row.offlineId, row.syncStatus);

@@ -20,7 +20,7 @@ import {
 import { createCatalog } from './catalog.ts';
 import { type CheckResult, checkInvariants } from './checker.ts';
 import { DeviceFleet, type HarnessError } from './device-fleet.ts';
-import { shardIndices } from './fleet.ts';
+import { deviceIdentity, shardIndices } from './fleet.ts';
 import type { LedgerSource } from './ledger/ledger-source.ts';
 import { parseLedgerSpec, resolveLedgerMapping } from './ledger/ledger-spec.ts';
 import { openLedgerSource } from './ledger/open-ledger-source.ts';
@@ -107,6 +107,9 @@ export async function runSimulation(
     options.ledgerSource !== undefined ? options.ledgerSource : await openTargetLedger(target, options.token);
   const { clock, virtualClock, disposeClock } = makeClock(sim.startEpochMs, realtime);
   const indices = shardIndices(sim.devices.count, shard);
+  // A shard checks its own devices against the ledger: server rows of other devices are out of its scope.
+  const deviceIds =
+    shard === null ? null : new Set(indices.map((index) => deviceIdentity(index, sim.devices).deviceId));
   const connection = await connect(sim, clock, virtualClock, {
     seed: options.seed,
     outDir: options.outDir,
@@ -145,22 +148,20 @@ export async function runSimulation(
     });
     phases = await runPhases(fleet, { sim, clock, virtualClock, connection, metrics, options, realtime });
     rows = await fleet.rows();
+    // The device files close before the ledger is read: the two never need to be in memory together.
     fleet.shutdown();
-    ledger = await connection.readLedger(
-      shard === null ? null : new Set(fleet.devices.map((device) => device.deviceId)),
-    );
+    ledger = await connection.readLedger(deviceIds);
   } finally {
     fleet?.shutdown();
     await connection.close();
     disposeClock();
   }
 
-  const deviceIds = shard === null ? undefined : new Set(fleet.devices.map((device) => device.deviceId));
   const check = checkInvariants({
     rows,
     localFailures: traces.localFailures(),
     ledger,
-    deviceIds,
+    deviceIds: deviceIds ?? undefined,
     traceOf: (offlineId) => traces.traceOf(offlineId),
   });
   const snapshot = metrics.snapshot();
