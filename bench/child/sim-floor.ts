@@ -14,8 +14,8 @@
  * - every answered request: one apply transaction (one UPDATE per row to `synced`).
  * Reads (the pending SELECT, the row read back after the insert) and the hardened lease UPDATE per sync run
  * are not in the floor: they are part of what the measured run may spend on top of it.
- * Backend: one real injectBatch per request against buildBackend with the scenario's backend options and a
- * file ledger, as the runner builds it, on a clock whose sleeps return at once (service times cost nothing).
+ * Backend: one real injectBatch per request against buildBackend with the options the runner gives its
+ * in-process backend (inProcessBackendOptions), on a clock whose sleeps return at once (service times cost nothing).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +24,13 @@ import { policyFromConfig } from '../../src/core/policy.ts';
 import { parseBatchSyncResponse, type SyncTransaction } from '../../src/core/protocol.ts';
 import { buildBackend } from '../../src/fake-backend/app.ts';
 import { injectBatch } from '../../src/fake-backend/inject.ts';
-import { DeviceFilePool } from '../../src/sim/device-file-pool.ts';
+import { inProcessBackendOptions } from '../../src/sim/backend-connection.ts';
+import {
+  DeviceFilePool,
+  deviceFileOptions,
+  maxOpenDevices,
+  openFileLimit,
+} from '../../src/sim/device-file-pool.ts';
 import { deviceIdentity } from '../../src/sim/fleet.ts';
 import { resolveSimulation } from '../../src/sim/simulation-config.ts';
 import { numberFlag, readFlags, stringFlag } from '../lib/child-args.ts';
@@ -61,7 +67,6 @@ const requests = numberFlag(flags, 'requests');
 const { seed, scenario } = await loadBenchScenario(flags);
 const sim = resolveSimulation(scenario);
 if (sim.backend.kind !== 'fake') throw new Error('the floor needs a scenario on the fake backend');
-const { kind: _kind, ...fakeOptions } = sim.backend;
 const policy = policyFromConfig(sim.policy);
 const identities = Array.from({ length: sim.devices.count }, (_, index) =>
   deviceIdentity(index, sim.devices),
@@ -80,22 +85,12 @@ const baseRssKb = peakRssKb();
 const start = performance.now();
 
 const clock = createFloorClock(sim.startEpochMs);
-const pool = new DeviceFilePool();
+const pool = new DeviceFilePool(maxOpenDevices(openFileLimit(), sim.sqliteJournal));
 const databases: DeviceDatabase[] = identities.map((identity) =>
-  pool.database(join(out, 'devices', `${identity.deviceId}.sqlite`), { synchronous: sim.sqliteSynchronous }),
+  pool.database(join(out, 'devices', `${identity.deviceId}.sqlite`), deviceFileOptions(sim)),
 );
 const backend = await buildBackend(
-  {
-    ...fakeOptions,
-    seed,
-    storage: {
-      ...fakeOptions.storage,
-      file: join(out, 'server.sqlite'),
-      synchronous: fakeOptions.storage?.synchronous ?? sim.sqliteSynchronous,
-      fresh: true,
-    },
-    logLevel: 'silent',
-  },
+  inProcessBackendOptions(sim.backend, { seed, outDir: out, synchronous: sim.sqliteSynchronous }),
   { clock },
 );
 

@@ -4,12 +4,24 @@
  * line it printed. A child that fails, prints no result or runs past its time limit fails the benchmark.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ChildResult, parseChildResult } from './child-result.ts';
 
 export const REPO_ROOT = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
+
+/** The node flags of the syncsim command: its shebang (`#!/usr/bin/env -S node <flags>`), so both run alike. */
+export function syncsimNodeFlags(
+  binText = readFileSync(join(REPO_ROOT, 'bin', 'syncsim.js'), 'utf8'),
+): string[] {
+  const shebang = /^#!\/usr\/bin\/env -S node(.*)$/m.exec(binText.split('\n', 1)[0] ?? '');
+  if (shebang === null) throw new Error('bin/syncsim.js does not start with `#!/usr/bin/env -S node`');
+  return (shebang[1] ?? '')
+    .trim()
+    .split(/\s+/)
+    .filter((flag) => flag !== '');
+}
 
 export interface ChildRun {
   /** The file under bench/child/, without the extension. */
@@ -23,7 +35,7 @@ export interface ChildRun {
 /** The command line, as a user would type it from the repository root. */
 export function commandLine(run: ChildRun): string {
   const args = run.scratch ? [...run.args, '--out', '<tmp dir>'] : run.args;
-  return ['node --import ./bin/tune-v8.js --import tsx', `bench/child/${run.child}.ts`, ...args].join(' ');
+  return ['node', ...syncsimNodeFlags(), '--import tsx', `bench/child/${run.child}.ts`, ...args].join(' ');
 }
 
 function lastLine(text: string): string {
@@ -35,8 +47,7 @@ export async function runChild(run: ChildRun): Promise<ChildResult> {
   const scratch = run.scratch ? mkdtempSync(join(tmpdir(), `syncsim-bench-${run.child}-`)) : null;
   const args = [
     // The same V8 settings as the syncsim command.
-    '--import',
-    join(REPO_ROOT, 'bin', 'tune-v8.js'),
+    ...syncsimNodeFlags(),
     '--import',
     'tsx',
     join(REPO_ROOT, 'bench', 'child', `${run.child}.ts`),

@@ -3,7 +3,6 @@
  * the simulation with a progress display and Ctrl-C handling, evaluates the thresholds, records how to
  * replay it, and writes the reports.
  */
-import { existsSync, rmSync } from 'node:fs';
 import pino from 'pino';
 import { messageOf } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
@@ -65,11 +64,6 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     scenario.backend?.kind === 'target'
       ? environmentToken(scenario.backend.tokenEnv, request.env)
       : undefined;
-  // A run folder holds one run: leftovers of an earlier run (device files) would be read as this run's.
-  for (const stale of ['devices', 'server.sqlite', 'server.sqlite-wal', 'server.sqlite-shm']) {
-    const path = `${request.outDir}/${stale}`;
-    if (existsSync(path)) rmSync(path, { recursive: true, force: true });
-  }
   const display = createProgressDisplay(request.console, request.progress);
   const log = request.logFile === undefined ? null : openLog(request.logFile);
   let result: SimulationResult;

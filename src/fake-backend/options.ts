@@ -40,6 +40,9 @@ export const StorageOptionsSchema = Type.Object(
     /** `normal` (default: fsync at checkpoints) or `off` (no fsync: safe against a crash of the process, not of
      * the machine; in-process simulations use it, since they simulate nothing else). */
     synchronous: Type.Optional(Type.Union([Type.Literal('normal'), Type.Literal('off')])),
+    /** `normal` (default): other processes may read the file while the backend runs. `exclusive`: the backend
+     * holds the file alone (no lock calls per transaction); in-process simulations use it. */
+    locking: Type.Optional(Type.Union([Type.Literal('normal'), Type.Literal('exclusive')])),
     /** Empty the ledger when the file is opened (a new run); off by default, so a restart keeps what was committed. */
     fresh: Type.Optional(Type.Boolean()),
     dedupe: Type.Optional(DedupeModeSchema),
@@ -56,6 +59,7 @@ export interface StorageOptions {
   readonly file: string;
   readonly journal: 'wal' | 'delete';
   readonly synchronous: 'normal' | 'off';
+  readonly locking: 'normal' | 'exclusive';
   readonly fresh: boolean;
   readonly dedupe: DedupeMode;
   readonly key: DedupeKey;
@@ -240,6 +244,7 @@ export function resolveStorage(input: StorageOptionsInput = {}): StorageOptions 
     file: input.file ?? DEFAULT_DB_FILE,
     journal: input.journal ?? 'wal',
     synchronous: input.synchronous ?? 'normal',
+    locking: input.locking ?? 'normal',
     fresh: input.fresh ?? false,
     dedupe: input.dedupe ?? 'unique',
     key: input.key ?? 'offline_reference',

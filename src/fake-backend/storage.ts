@@ -44,6 +44,8 @@ export interface Ledger {
   page(query?: LedgerQuery): LedgerPage;
   /** Every entry in server_id order, read a page at a time (no statement stays open between pages). */
   entries(query?: Omit<LedgerQuery, 'limit'>): Generator<LedgerEntry>;
+  /** The same rows as stored, items as their JSON text: what a checker of many rows holds, at a third the memory. */
+  storedRows(query?: Omit<LedgerQuery, 'limit'>): Generator<LedgerRow>;
   /** The same, as NDJSON text, one chunk per page. */
   ndjsonChunks(query?: Omit<LedgerQuery, 'limit'>): Generator<string>;
   count(deviceId?: string): number;
@@ -217,6 +219,8 @@ function openDatabase(options: StorageOptions): Database.Database {
   try {
     const db = new Database(options.file);
     if (options.file !== MEMORY_DB) {
+      // Before the journal mode: in WAL, exclusive locking keeps the WAL index in memory (no -shm file).
+      if (options.locking === 'exclusive') db.pragma('locking_mode = EXCLUSIVE');
       db.pragma(`journal_mode = ${options.journal === 'wal' ? 'WAL' : 'DELETE'}`);
       // WAL + NORMAL survives a crash of this process; DELETE needs FULL for the same guarantee.
       db.pragma(
@@ -397,6 +401,9 @@ export function openLedger(options: StorageOptions, clock: Clock): Ledger {
     },
     *entries(query = {}) {
       for (const rows of pages(query)) yield* rows.map(toLedgerEntry);
+    },
+    *storedRows(query = {}) {
+      for (const rows of pages(query)) yield* rows;
     },
     *ndjsonChunks(query = {}) {
       for (const rows of pages(query)) yield rows.map(toNdjsonLine).join('');

@@ -6,7 +6,7 @@ import { toMajor } from '../core/money.ts';
 import type { SyncItem } from '../core/protocol.ts';
 import type { TransactionLocal } from '../core/transaction-local.ts';
 import type { FieldDifference, FieldValue, Violation } from '../sim/checker-types.ts';
-import type { LedgerRow } from '../sim/ledger-row.ts';
+import type { ServerRow } from '../sim/ledger-row.ts';
 import type { Summary } from '../sim/summary.ts';
 import { describeTrace, formatOffset } from '../sim/trace-format.ts';
 import { type Chart, reportCharts } from './charts.ts';
@@ -224,7 +224,7 @@ function saleRowsTable(violation: Violation, open: boolean): SafeHtml {
   const server = violation.server ?? [];
   if (device === null && server.length === 0) return html``;
   const diff = new Set(violation.differences.map((d) => d.field));
-  const fields: [RowKey, string, (row: TransactionLocal) => HtmlValue, (row: LedgerRow) => HtmlValue][] = [
+  const fields: [RowKey, string, (row: TransactionLocal) => HtmlValue, (row: ServerRow) => HtmlValue][] = [
     [
       'offlineReference',
       'offline reference',

@@ -7,9 +7,9 @@
 import { join } from 'node:path';
 import type { Clock, Transport } from '../core/ports.ts';
 import { type Backend, buildBackend } from '../fake-backend/app.ts';
-import { MEMORY_DB } from '../fake-backend/options.ts';
+import { type BackendOptionsInput, MEMORY_DB } from '../fake-backend/options.ts';
 import type { LedgerSource } from './ledger/ledger-source.ts';
-import { type LedgerRow, ledgerRowFromEntry } from './ledger-row.ts';
+import { type LedgerRow, ledgerRowFromStored } from './ledger-row.ts';
 import { createHttpTarget, type HttpTarget } from './network/http-transport.ts';
 import { createInProcessTransport } from './network/in-process-transport.ts';
 import type { FakeBackendConfig, TargetBackendConfig } from './simulation-config.ts';
@@ -50,33 +50,38 @@ function describeFake(config: FakeBackendConfig, where: string): string {
   return `fake backend ${where} (dedupe ${storage.dedupe ?? 'unique'} on ${storage.key ?? 'offline_reference'}, commit per ${storage.commit ?? 'batch'})`;
 }
 
-async function fakeBackend(
+/**
+ * The in-process fake backend's options: the scenario's, with a fresh ledger in the run folder that only this
+ * process opens (exclusive locking: no lock calls per transaction) unless the scenario's storage says otherwise.
+ */
+export function inProcessBackendOptions(
   config: FakeBackendConfig,
-  clock: Clock,
-  options: ConnectOptions,
-): Promise<Backend> {
+  options: Pick<ConnectOptions, 'seed' | 'outDir' | 'memoryLedger' | 'synchronous'>,
+): BackendOptionsInput {
   const { kind: _kind, ...fake } = config;
-  return buildBackend(
-    {
-      ...fake,
-      seed: options.seed,
-      storage: {
-        ...fake.storage,
-        file: options.memoryLedger ? MEMORY_DB : join(options.outDir, 'server.sqlite'),
-        synchronous: fake.storage?.synchronous ?? options.synchronous,
-        fresh: true,
-      },
-      logLevel: 'silent',
+  return {
+    ...fake,
+    seed: options.seed,
+    storage: {
+      ...fake.storage,
+      file: options.memoryLedger ? MEMORY_DB : join(options.outDir, 'server.sqlite'),
+      synchronous: fake.storage?.synchronous ?? options.synchronous,
+      locking: fake.storage?.locking ?? 'exclusive',
+      fresh: true,
     },
-    { clock },
-  );
+    logLevel: 'silent',
+  };
+}
+
+function fakeBackend(config: FakeBackendConfig, clock: Clock, options: ConnectOptions): Promise<Backend> {
+  return buildBackend(inProcessBackendOptions(config, options), { clock });
 }
 
 function fakeLedger(backend: Backend) {
   return async (deviceIds: ReadonlySet<string> | null): Promise<LedgerRow[]> => {
     const rows: LedgerRow[] = [];
-    for (const entry of backend.ledger.entries()) {
-      if (deviceIds === null || deviceIds.has(entry.device_id)) rows.push(ledgerRowFromEntry(entry));
+    for (const row of backend.ledger.storedRows()) {
+      if (deviceIds === null || deviceIds.has(row.device_id)) rows.push(ledgerRowFromStored(row));
     }
     return rows;
   };

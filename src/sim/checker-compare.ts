@@ -7,19 +7,10 @@ import { toMajor } from '../core/money.ts';
 import type { SyncItem } from '../core/protocol.ts';
 import type { TransactionLocal } from '../core/transaction-local.ts';
 import type { FieldDifference } from './checker-types.ts';
-import type { LedgerRow } from './ledger-row.ts';
+import { type LedgerRow, parseItemList } from './ledger-row.ts';
 
 type MoneyField = 'grandTotal' | 'subtotal' | 'discountTotal' | 'taxTotal';
 const MONEY_FIELDS: readonly MoneyField[] = ['grandTotal', 'subtotal', 'discountTotal', 'taxTotal'];
-
-export function parseItems(itemsJson: string): SyncItem[] | null {
-  try {
-    const parsed: unknown = JSON.parse(itemsJson);
-    return Array.isArray(parsed) ? (parsed as SyncItem[]) : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Items as an order-free canonical string: a backend with an items table may list them in any order, and
@@ -42,10 +33,12 @@ export function saleDifferences(sale: TransactionLocal, row: LedgerRow): FieldDi
     const device = toMajor(sale[field]);
     if (server !== null && server !== device) differences.push({ field, device, server });
   }
-  if (row.items !== null) {
-    const items = parseItems(sale.itemsJson);
-    if (items === null || canonicalItems(items) !== canonicalItems(row.items)) {
-      differences.push({ field: 'items', device: items ?? sale.itemsJson, server: row.items });
+  // The same text is the same items; anything else is compared field by field, in any order.
+  if (row.itemsJson !== null && row.itemsJson !== sale.itemsJson) {
+    const items = parseItemList(sale.itemsJson);
+    const server = parseItemList(row.itemsJson);
+    if (items === null || server === null || canonicalItems(items) !== canonicalItems(server)) {
+      differences.push({ field: 'items', device: items ?? sale.itemsJson, server: server ?? row.itemsJson });
     }
   }
   if (row.offlineReference !== sale.offlineReference) {

@@ -1,7 +1,7 @@
 /** The checker's inputs and results (DESIGN.md section 3). Plain data: a result serialises as JSON. */
 import type { SyncItem } from '../core/protocol.ts';
 import type { SyncStatus, TransactionLocal } from '../core/transaction-local.ts';
-import type { LedgerRow } from './ledger-row.ts';
+import type { LedgerRow, ServerRow } from './ledger-row.ts';
 import type { LocalFailure, SaleTrace } from './trace.ts';
 
 export type ViolationKind =
@@ -87,7 +87,7 @@ export interface Violation {
   /** Set for a sale that could not be recorded on its device (collided only). */
   readonly localFailure: LocalFailure | null;
   /** What the server holds for this sale (its rows, or the phantom row itself); null when there is no ledger. */
-  readonly server: readonly LedgerRow[] | null;
+  readonly server: readonly ServerRow[] | null;
   /** For mismatched: each field that differs, against the first stored copy that differs. */
   readonly differences: readonly FieldDifference[];
   /** For collided: the offline ids (or `local failure at <ms>`) of the other sales sharing the reference. */

@@ -28,7 +28,7 @@ import {
   type Violation,
   type ViolationKind,
 } from './checker-types.ts';
-import type { LedgerRow } from './ledger-row.ts';
+import { type LedgerRow, type ServerRow, serverRowOf } from './ledger-row.ts';
 import type { LocalFailure, SaleTrace } from './trace.ts';
 
 export type * from './checker-types.ts';
@@ -81,11 +81,16 @@ function saleViolation(
     detail,
     device: sale,
     localFailure: null,
-    server: extras.server,
+    server: serverRows(extras.server),
     differences: extras.differences ?? [],
     related: extras.related ?? [],
     trace: trace(sale.offlineId),
   };
+}
+
+/** Only examples are built, so only their rows pay for parsed items. */
+function serverRows(rows: readonly LedgerRow[] | null): ServerRow[] | null {
+  return rows === null ? null : rows.map(serverRowOf);
 }
 
 function serverIds(rows: readonly LedgerRow[]): string {
@@ -137,7 +142,7 @@ function checkCollisions(
           detail: `${detail}; this one could not be recorded on its device: ${member.failure.error}`,
           device: null,
           localFailure: member.failure,
-          server,
+          server: serverRows(server),
           differences: [],
           related,
           trace: null,
@@ -241,7 +246,7 @@ export function checkInvariants(input: CheckInput): CheckResult {
       detail: `server id ${row.serverId} matches no device sale`,
       device: null,
       localFailure: null,
-      server: [row],
+      server: [serverRowOf(row)],
       differences: [],
       related: [],
       // A trace here means the device made the sale and then lost its row (e.g. a crash before the write).

@@ -13,7 +13,7 @@ import { buildTimeline, drawListenerEvents, selects } from './connectivity.ts';
 import { NO_CRASHES } from './crashes.ts';
 import { type DeviceListener, VirtualDevice } from './device.ts';
 import { createDeviceClock } from './device-clock.ts';
-import { DeviceFilePool } from './device-file-pool.ts';
+import { DeviceFilePool, deviceFileOptions, maxOpenDevices, openFileLimit } from './device-file-pool.ts';
 import { deviceClockFor, deviceIdentity } from './fleet.ts';
 import { type NetworkConditions, withConditions } from './network/conditions.ts';
 import type { SimClock } from './sim-clock.ts';
@@ -61,7 +61,10 @@ export class DeviceFleet {
     this.options = options;
     this.conditions = options.sim.network;
     const { sim, seed, clock, traces } = options;
-    const pool = new DeviceFilePool(options.maxOpenDevices);
+    const pool = new DeviceFilePool(
+      options.maxOpenDevices ?? maxOpenDevices(openFileLimit(), sim.sqliteJournal),
+    );
+    const file = deviceFileOptions(sim);
     const elapsed = () => clock.monotonic();
     const listener: DeviceListener = {
       onCoreEvent: (device, event) => this.observers.get(device)?.onEvent(event),
@@ -81,7 +84,7 @@ export class DeviceFleet {
         identity,
         directory: options.directory,
         pool,
-        synchronous: sim.sqliteSynchronous,
+        file,
         simClock: clock,
         deviceClock: createDeviceClock(clock, deviceClockFor(identity, sim.deviceClocks)),
         random: createRandom(seed, 'device', index),

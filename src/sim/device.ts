@@ -16,7 +16,7 @@ import { chance, sample } from '../core/random.ts';
 import type { SyncStatus, TransactionLocal } from '../core/transaction-local.ts';
 import { type CrashConfig, DeviceCrashed } from './crashes.ts';
 import type { DeviceClock } from './device-clock.ts';
-import type { DeviceFilePool } from './device-file-pool.ts';
+import type { DeviceFileOptions, DeviceFilePool } from './device-file-pool.ts';
 import type { SimClock } from './sim-clock.ts';
 import { type PlannedSale, withIdentity } from './workload.ts';
 
@@ -46,8 +46,8 @@ export interface VirtualDeviceOptions {
   /** The run's devices folder; the file is `<dir>/<deviceId>.sqlite`. */
   readonly directory: string;
   readonly pool: DeviceFilePool;
-  /** SQLite's synchronous for the device file (see the scenario's sqliteSynchronous). */
-  readonly synchronous?: 'normal' | 'off';
+  /** How the device file is opened (the scenario's sqliteSynchronous and sqliteJournal). */
+  readonly file: DeviceFileOptions;
   readonly simClock: SimClock;
   readonly deviceClock: DeviceClock;
   /** The device's core stream (offline ids, jitter). */
@@ -204,7 +204,7 @@ export class VirtualDevice {
     };
     const core = createPosCore({
       deviceId: this.identity.deviceId,
-      database: options.pool.database(this.path, { synchronous: options.synchronous }),
+      database: options.pool.database(this.path, options.file),
       clock: incarnationClock(options.deviceClock, isAlive),
       random: options.random,
       transport: incarnationTransport(options.transport, isAlive),

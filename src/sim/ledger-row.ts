@@ -3,7 +3,8 @@
  * (in process or through its admin API) or a real backend's table. A field is null when the real table has
  * no such column; the checker then does not compare it. Amounts are major units, as on the wire.
  */
-import type { LedgerEntry, SyncItem } from '../core/protocol.ts';
+import type { SyncItem } from '../core/protocol.ts';
+import type { LedgerRow as StoredLedgerRow } from '../fake-backend/storage.ts';
 
 export interface LedgerRow {
   readonly serverId: number;
@@ -15,23 +16,47 @@ export interface LedgerRow {
   readonly subtotal: number | null;
   readonly discountTotal: number | null;
   readonly taxTotal: number | null;
-  /** Null when the items are not stored, or not readable from the source. */
-  readonly items: readonly SyncItem[] | null;
+  /**
+   * The items as wire JSON text (the five wire fields); null when they are not stored, or not readable from the
+   * source. Text, not objects: a ledger of 100,000 rows is held whole while the checker runs, and the text of
+   * the fake backend equals the device's items_json in the common case, which is then the whole comparison.
+   */
+  readonly itemsJson: string | null;
   readonly transactionCode: string | null;
 }
 
-/** A fake-backend ledger entry (admin API NDJSON line, or the in-process store) as a LedgerRow. */
-export function ledgerRowFromEntry(entry: LedgerEntry): LedgerRow {
+/** A server row as a violation shows it: items parsed (a report prints them; violations.json lists them). */
+export interface ServerRow extends Omit<LedgerRow, 'itemsJson'> {
+  readonly items: readonly SyncItem[] | null;
+}
+
+export function serverRowOf(row: LedgerRow): ServerRow {
+  const { itemsJson, ...rest } = row;
+  return { ...rest, items: itemsJson === null ? null : parseItemList(itemsJson) };
+}
+
+/** JSON text that should hold a list of items; null when it does not. */
+export function parseItemList(itemsJson: string): SyncItem[] | null {
+  try {
+    const parsed: unknown = JSON.parse(itemsJson);
+    return Array.isArray(parsed) ? (parsed as SyncItem[]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A row of the in-process fake backend's store as a LedgerRow. */
+export function ledgerRowFromStored(row: StoredLedgerRow): LedgerRow {
   return {
-    serverId: entry.server_id,
-    offlineId: entry.offline_id,
-    offlineReference: entry.offline_reference,
-    deviceId: entry.device_id,
-    grandTotal: entry.grand_total,
-    subtotal: entry.subtotal,
-    discountTotal: entry.discount_total,
-    taxTotal: entry.tax_total,
-    items: entry.items,
-    transactionCode: entry.transaction_code,
+    serverId: row.server_id,
+    offlineId: row.offline_id,
+    offlineReference: row.offline_reference,
+    deviceId: row.device_id,
+    grandTotal: row.grand_total,
+    subtotal: row.subtotal,
+    discountTotal: row.discount_total,
+    taxTotal: row.tax_total,
+    itemsJson: row.items_json,
+    transactionCode: row.transaction_code,
   };
 }

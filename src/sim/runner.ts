@@ -4,7 +4,7 @@
  * device's rows against the server's ledger. In virtual time the same config and seed give the same result,
  * byte for byte, but for the wall-clock fields.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { policyFromConfig } from '../core/policy.ts';
 import type { Logger } from '../core/ports.ts';
@@ -100,6 +100,8 @@ export async function runSimulation(
   const target = sim.backend.kind === 'target' ? sim.backend : null;
   const realtime = options.realtime ?? (target !== null ? { speed: 1 } : null);
   const devicesDir = join(options.outDir, 'devices');
+  // A run folder holds one run: an earlier run's device files would be read as this run's.
+  rmSync(devicesDir, { recursive: true, force: true });
   mkdirSync(devicesDir, { recursive: true });
 
   // Opened before anything else, so a wrong ledger fails the run before any device starts.

@@ -125,6 +125,15 @@ export const SimulationConfigSchema = Type.Object(
     sqliteSynchronous: Type.Optional(
       Type.Union([Type.Literal('off'), Type.Literal('normal')], { default: 'off' }),
     ),
+    /**
+     * The device files' journal. `memory` (default): an in-memory rollback journal on a file the harness holds
+     * exclusively: about half the cost per write transaction and less memory per device, with the same
+     * commit and rollback behaviour for every crash the simulator makes; only a kill of the harness itself
+     * mid-write can corrupt a device file. `wal`: the core's own journal, as on a real till.
+     */
+    sqliteJournal: Type.Optional(
+      Type.Union([Type.Literal('memory'), Type.Literal('wal')], { default: 'memory' }),
+    ),
     heal: Type.Optional(
       Type.Object(
         {
@@ -164,6 +173,7 @@ export interface ResolvedSimulation {
   readonly backend: FakeBackendConfig | TargetBackendConfig;
   readonly policy: PolicyConfig;
   readonly sqliteSynchronous: 'off' | 'normal';
+  readonly sqliteJournal: 'memory' | 'wal';
   readonly heal: { readonly enabled: boolean; readonly maxMs: number };
 }
 
@@ -215,6 +225,7 @@ export function resolveSimulation(config: SimulationConfig): ResolvedSimulation 
     backend: config.backend ?? { kind: 'fake' },
     policy: config.policy ?? { preset: 'seed' },
     sqliteSynchronous: config.sqliteSynchronous ?? 'off',
+    sqliteJournal: config.sqliteJournal ?? 'memory',
     heal: {
       enabled: config.heal?.enabled ?? true,
       maxMs: durationField(config.heal?.maxDuration, 'heal.maxDuration', DEFAULT_HEAL_MS),

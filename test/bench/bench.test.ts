@@ -3,11 +3,12 @@
  * report with every section and figures in it. No timing is asserted: a loaded CI machine says nothing
  * about speed, and the real figures come from `npm run bench` on a quiet one.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, syncsimNodeFlags } from '../../bench/lib/child-process.ts';
 import { parseBenchOptions } from '../../bench/lib/options.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -73,5 +74,26 @@ describe('bench --quick', () => {
       only: ['virtual-time', 'core'],
       runs: 5,
     });
+  });
+});
+
+describe('the node flags of the syncsim command, which the benchmark children share', () => {
+  it('keep V8 under its 2 GB heap, where it grows the heap to at most ~2x the live data', () => {
+    const flags = syncsimNodeFlags();
+    const limit = execFileSync(process.execPath, [
+      ...flags,
+      '-e',
+      "process.stdout.write(String(require('node:v8').getHeapStatistics().heap_size_limit))",
+    ]);
+    expect(Number(limit)).toBeLessThanOrEqual(2048 * 1024 * 1024);
+    // The shebang itself works: the bin runs as a program, the way npx starts it.
+    expect(execFileSync(join(REPO_ROOT, 'bin', 'syncsim.js'), ['--version'], { encoding: 'utf8' })).toMatch(
+      /^\d+\.\d+\.\d+/,
+    );
+  });
+
+  it('a bin without the `env -S node` shebang is an error, not silently no flags', () => {
+    expect(() => syncsimNodeFlags('#!/usr/bin/env node\n')).toThrow(/does not start with/);
+    expect(syncsimNodeFlags('#!/usr/bin/env -S node --a=1  --b\n// x')).toEqual(['--a=1', '--b']);
   });
 });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -572,6 +573,38 @@ describe('schema and database lifecycle', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(1);
     expect(d.core.database.integrityCheck()).toBe('ok');
+  });
+
+  it("journal 'memory': an exclusive file with no -wal or -shm, its page size, and rollback on a throw", () => {
+    const path = dir.file('memory-journal.sqlite');
+    const database = new DeviceDatabase(path, { journal: 'memory', synchronous: 'off', pageSize: 1024 });
+    dir.defer(() => database.dispose());
+    const db = database.connection();
+    expect(db.pragma('journal_mode', { simple: true })).toBe('memory');
+    expect(db.pragma('locking_mode', { simple: true })).toBe('exclusive');
+    expect(db.pragma('page_size', { simple: true })).toBe(1024);
+    expect(db.pragma('synchronous', { simple: true })).toBe(0);
+    const insert = (key: string) =>
+      database.statement('INSERT INTO device_meta (key, value) VALUES (?, 1)').run(key);
+    database.transaction(() => insert('committed'));
+    expect(() =>
+      database.transaction(() => {
+        insert('rolled-back');
+        throw new Error('crash');
+      }),
+    ).toThrow('crash');
+    // The file is the harness's alone while open: another connection cannot even read it.
+    expect(() => new Database(path, { timeout: 0 }).prepare('SELECT 1 FROM device_meta').all()).toThrow(
+      /database is locked/,
+    );
+    expect(existsSync(`${path}-wal`) || existsSync(`${path}-shm`) || existsSync(`${path}-journal`)).toBe(
+      false,
+    );
+    database.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare('SELECT key FROM device_meta').pluck().all()).toEqual(['committed']);
+    expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+    check.close();
   });
 
   it('the CHECK on sync_status rejects any other value', async () => {

@@ -15,6 +15,7 @@ describe('backend options', () => {
       file: 'syncsim-backend.sqlite',
       journal: 'wal',
       synchronous: 'normal',
+      locking: 'normal',
       fresh: false,
       dedupe: 'unique',
       key: 'offline_reference',

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveStorage, type StorageOptionsInput } from '../../src/fake-backend/options.ts';
@@ -61,6 +62,29 @@ describe('ledger storage', () => {
       expect(values).toEqual(amounts);
     } finally {
       direct.close();
+    }
+  });
+
+  it('exclusive locking: no other connection reads the file while the ledger is open, all of it after', async () => {
+    dir = tempDir();
+    const file = dir.file('exclusive.sqlite');
+    const l = ledger({ file, locking: 'exclusive', synchronous: 'off' });
+    await l.commitBatch(makeSales(3));
+    expect([...l.entries()]).toHaveLength(3);
+    expect(existsSync(`${file}-shm`)).toBe(false);
+    const other = new Database(file, { readonly: true, timeout: 0 });
+    try {
+      expect(() => other.prepare('SELECT count(*) FROM pos_transactions').pluck().get()).toThrow(/locked/);
+    } finally {
+      other.close();
+    }
+    l.close();
+    open.splice(open.indexOf(l), 1);
+    const after = new Database(file, { readonly: true });
+    try {
+      expect(after.prepare('SELECT count(*) FROM pos_transactions').pluck().get()).toBe(3);
+    } finally {
+      after.close();
     }
   });
 

@@ -1,8 +1,8 @@
 /** Hand-made device rows and ledger rows for the checker tests. */
 import { toMajor } from '../../src/core/money.ts';
-import type { LedgerEntry } from '../../src/core/protocol.ts';
+import type { LedgerEntry, SyncItem } from '../../src/core/protocol.ts';
 import { type TransactionLocal, toWireTransaction } from '../../src/core/transaction-local.ts';
-import { type LedgerRow, ledgerRowFromEntry } from '../../src/sim/ledger-row.ts';
+import type { LedgerRow } from '../../src/sim/ledger-row.ts';
 
 let counter = 0;
 
@@ -63,6 +63,27 @@ export function sale(overrides: Partial<TransactionLocal> = {}): TransactionLoca
     syncedAt: null,
     ...overrides,
   };
+}
+
+/** A fake-backend ledger entry as the checker's LedgerRow (items as their wire JSON). */
+export function ledgerRowFromEntry(entry: LedgerEntry): LedgerRow {
+  return {
+    serverId: entry.server_id,
+    offlineId: entry.offline_id,
+    offlineReference: entry.offline_reference,
+    deviceId: entry.device_id,
+    grandTotal: entry.grand_total,
+    subtotal: entry.subtotal,
+    discountTotal: entry.discount_total,
+    taxTotal: entry.tax_total,
+    itemsJson: JSON.stringify(entry.items),
+    transactionCode: entry.transaction_code,
+  };
+}
+
+/** The items of a ledger row, parsed (a test edits them and writes them back with JSON.stringify). */
+export function itemsOf(row: LedgerRow): SyncItem[] {
+  return JSON.parse(row.itemsJson ?? 'null') as SyncItem[];
 }
 
 /** What the server would store for this device row. */

@@ -3,9 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { toMajor } from '../../src/core/money.ts';
 import type { TransactionLocal } from '../../src/core/transaction-local.ts';
 import { type CheckInput, checkInvariants, type Invariants, isClean } from '../../src/sim/checker.ts';
-import type { LedgerRow } from '../../src/sim/ledger-row.ts';
+import { type LedgerRow, serverRowOf } from '../../src/sim/ledger-row.ts';
 import { TraceRecorder } from '../../src/sim/trace.ts';
-import { cleanLedger, itemsJsonOf, sale, stored, uuidFor, withoutOfflineId } from './checker-fixtures.ts';
+import {
+  cleanLedger,
+  itemsJsonOf,
+  itemsOf,
+  sale,
+  stored,
+  uuidFor,
+  withoutOfflineId,
+} from './checker-fixtures.ts';
 import { CLEAN_INVARIANTS } from './helpers.ts';
 
 const ZERO: Invariants = CLEAN_INVARIANTS;
@@ -60,7 +68,7 @@ describe('checkInvariants: one violation at a time', () => {
     expect(result.examples.phantom[0]).toMatchObject({
       offlineId: ghost.offlineId,
       device: null,
-      server: [ghost],
+      server: [serverRowOf(ghost)],
     });
   });
 
@@ -77,20 +85,20 @@ describe('checkInvariants: one violation at a time', () => {
   it('finds mismatched items, reference and device, and ignores item order and absent columns', () => {
     const rows = [sale(), sale(), sale(), sale()];
     const ledger = cleanLedger(rows);
-    const items = ledger[0]!.items!;
+    const items = itemsOf(ledger[0]!);
     const result = check({
       rows,
       ledger: [
-        { ...ledger[0]!, items: [{ ...items[0]!, quantity: 3 }, items[1]!] },
+        { ...ledger[0]!, itemsJson: JSON.stringify([{ ...items[0]!, quantity: 3 }, items[1]!]) },
         { ...ledger[1]!, offlineReference: 'DEV-1-0', deviceId: 'DEV-X' },
-        { ...ledger[2]!, items: [...ledger[2]!.items!].reverse() },
+        { ...ledger[2]!, itemsJson: JSON.stringify(itemsOf(ledger[2]!).reverse()) },
         {
           ...ledger[3]!,
           grandTotal: null,
           subtotal: null,
           taxTotal: null,
           discountTotal: null,
-          items: null,
+          itemsJson: null,
           deviceId: null,
         },
       ],
@@ -100,6 +108,15 @@ describe('checkInvariants: one violation at a time', () => {
       ['items'],
       ['offlineReference', 'deviceId'],
     ]);
+    // A violation shows items as lists, on both sides and in its server rows, whatever the ledger kept.
+    const [changed] = result.examples.mismatched;
+    expect(changed!.differences[0]).toEqual({
+      field: 'items',
+      device: JSON.parse(rows[0]!.itemsJson),
+      server: [{ ...items[0]!, quantity: 3 }, items[1]!],
+    });
+    expect(changed!.server![0]!.items).toEqual([{ ...items[0]!, quantity: 3 }, items[1]!]);
+    expect(changed!.server![0]).not.toHaveProperty('itemsJson');
   });
 
   it('finds a stuck sale the server holds (a lost acknowledgement)', () => {
@@ -271,7 +288,7 @@ describe('checkInvariants: mixed, no ledger, shards, traces', () => {
     const ledger = [...cleanLedger(mine), other, anonymous, strayOfMine];
     const shard = check({ rows: mine, ledger, deviceIds: new Set(['DEV-1', 'DEV-3']) });
     expect(shard.invariants).toEqual({ ...ZERO, phantom: 1 });
-    expect(shard.examples.phantom[0]!.server).toEqual([strayOfMine]);
+    expect(shard.examples.phantom[0]!.server).toEqual([serverRowOf(strayOfMine)]);
     expect(shard.ledgerRows).toBe(3);
     const whole = check({ rows: mine, ledger });
     expect(whole.invariants).toEqual({ ...ZERO, phantom: 3 });
@@ -412,7 +429,7 @@ describe('checkInvariants: properties', () => {
         ledger.push(copy);
         const result = checkInvariants({ rows, ledger });
         expect(result.invariants).toEqual({ ...ZERO, duplicated: 1 });
-        expect(result.examples.duplicated[0]!.server).toContainEqual(copy);
+        expect(result.examples.duplicated[0]!.server).toContainEqual(serverRowOf(copy));
       }),
     );
   });
@@ -463,8 +480,8 @@ function alter(row: LedgerRow, field: string): LedgerRow {
     case 'taxTotal':
       return { ...row, [field]: (row[field] ?? 0) + 0.01 };
     case 'items': {
-      const [first, ...rest] = row.items!;
-      return { ...row, items: [{ ...first!, quantity: first!.quantity + 1 }, ...rest] };
+      const [first, ...rest] = itemsOf(row);
+      return { ...row, itemsJson: JSON.stringify([{ ...first!, quantity: first!.quantity + 1 }, ...rest]) };
     }
     case 'deviceId':
       return { ...row, deviceId: 'DEV-OTHER' };

@@ -13,7 +13,7 @@ import { type Backend, buildBackend } from '../../src/fake-backend/app.ts';
 import { createCatalog } from '../../src/sim/catalog.ts';
 import { VirtualDevice } from '../../src/sim/device.ts';
 import { createDeviceClock } from '../../src/sim/device-clock.ts';
-import { DeviceFilePool } from '../../src/sim/device-file-pool.ts';
+import { type DeviceFileOptions, DeviceFilePool, deviceFileOptions } from '../../src/sim/device-file-pool.ts';
 import { deviceIdentity } from '../../src/sim/fleet.ts';
 import { createInProcessTransport } from '../../src/sim/network/in-process-transport.ts';
 import { VirtualClock } from '../../src/sim/virtual-clock.ts';
@@ -55,6 +55,8 @@ interface Harness {
   sale(): PlannedSale[];
 }
 
+const JOURNALS = ['memory', 'wal'] as const;
+
 let dir: TempDir;
 let backends: Backend[] = [];
 let devices: VirtualDevice[] = [];
@@ -73,6 +75,7 @@ async function harness(options: {
   policy: SyncPolicy;
   points: readonly CrashPoint[];
   crashRandom: Random;
+  journal?: DeviceFileOptions['journal'];
 }): Promise<Harness> {
   const clock = new VirtualClock(EPOCH);
   const backend = await buildBackend({ seed: 3, storage: { file: ':memory:' } }, { clock: clock.taskClock });
@@ -92,6 +95,7 @@ async function harness(options: {
       identity: deviceIdentity(0, { count: 1, branches: 1, groups: [] }),
       directory: dir.path,
       pool: new DeviceFilePool(4),
+      file: deviceFileOptions({ sqliteSynchronous: 'off', sqliteJournal: options.journal ?? 'memory' }),
       simClock: clock,
       deviceClock: createDeviceClock(clock),
       random: createRandom('device-test', 'device', 0),
@@ -121,8 +125,9 @@ async function harness(options: {
   return h;
 }
 
-function statuses(h: Harness): string[] {
-  return readDeviceFile(h.device.path).map((row) => row.sync_status);
+/** Through the device's own connection while it is up: a file the harness holds exclusively has no other reader. */
+async function statuses(h: Harness): Promise<string[]> {
+  return (await h.device.rows()).map((row) => row.syncStatus);
 }
 
 describe('VirtualDevice: a crash while a request is in flight', () => {
@@ -137,7 +142,7 @@ describe('VirtualDevice: a crash while a request is in flight', () => {
     expect(h.device.isUp).toBe(false);
     expect(h.transport.held).toHaveLength(2);
     const heard = h.events.length;
-    expect(statuses(h)).toEqual(['syncing', 'syncing']);
+    expect(await statuses(h)).toEqual(['syncing', 'syncing']);
 
     // Both requests now reach the server, which stores the rows and answers 200: nobody is left to hear it.
     h.at(3_000, () => {
@@ -145,7 +150,7 @@ describe('VirtualDevice: a crash while a request is in flight', () => {
     });
     await h.runUntil(10_000);
     expect(h.backend.ledger.count()).toBe(2);
-    expect(statuses(h)).toEqual(['syncing', 'syncing']);
+    expect(await statuses(h)).toEqual(['syncing', 'syncing']);
     expect(h.events).toHaveLength(heard);
     expect(h.unexpected).toEqual([]);
     expect(integrityOf(h.device.path)).toBe('ok');
@@ -177,52 +182,58 @@ describe('VirtualDevice: a crash while a request is in flight', () => {
     // The new incarnation sells and syncs as usual.
     h.at(40_000, () => void h.device.sell(h.sale()));
     await h.runUntil(41_000);
-    expect(statuses(h)).toEqual(['syncing', 'synced']);
+    expect(await statuses(h)).toEqual(['syncing', 'synced']);
     expect(h.device.backlog()).toEqual({ pending: 0, syncing: 1, synced: 1, failed: 0 });
     expect(h.unexpected).toEqual([]);
   });
 });
 
-describe.each(CRASH_POINTS)('VirtualDevice: a crash at %s, then the restart', (point) => {
-  /** Three sales made offline; the device comes online, syncs them in one batch and dies at `point`. */
-  async function crashInSync(policy: SyncPolicy): Promise<Harness> {
-    const h = await harness({ policy, points: [point], crashRandom: crashOnDraws(0) });
-    h.transport.holding = false;
-    h.device.setConnectivity(false, 1);
-    await h.device.start();
-    for (const atMs of [1_000, 2_000, 3_000]) h.at(atMs, () => void h.device.sell(h.sale()));
-    h.at(10_000, () => h.device.setConnectivity(true, 1));
-    await h.runUntil(10_000);
-    expect(h.crashes).toEqual([{ atMs: 10_000, point }]);
-    expect(h.device.isUp).toBe(false);
-    // Whatever the point, the dead app's claim is on disk and nothing it was applying committed.
-    expect(statuses(h)).toEqual(['syncing', 'syncing', 'syncing']);
-    expect(integrityOf(h.device.path)).toBe('ok');
-    return h;
-  }
+const CRASH_CASES = CRASH_POINTS.flatMap((point) => JOURNALS.map((journal) => [point, journal] as const));
 
-  it('seed: the rows the dead app claimed stay syncing after the restart and later syncs', async () => {
-    const h = await crashInSync(SEED_POLICY);
-    h.at(60_000, () => void h.device.syncNow());
-    await h.runUntil(3_600_000);
-    expect(h.device.restartCount).toBe(1);
-    expect(statuses(h)).toEqual(['syncing', 'syncing', 'syncing']);
-    expect(h.device.backlog()).toMatchObject({ syncing: 3, synced: 0 });
-    expect(h.backend.ledger.count()).toBe(point === 'after-claim' ? 0 : 3);
-    expect(h.unexpected).toEqual([]);
-  });
+describe.each(CRASH_CASES)(
+  'VirtualDevice: a crash at %s (%s journal), then the restart',
+  (point, journal) => {
+    /** Three sales made offline; the device comes online, syncs them in one batch and dies at `point`. */
+    async function crashInSync(policy: SyncPolicy): Promise<Harness> {
+      const h = await harness({ policy, points: [point], crashRandom: crashOnDraws(0), journal });
+      h.transport.holding = false;
+      h.device.setConnectivity(false, 1);
+      await h.device.start();
+      for (const atMs of [1_000, 2_000, 3_000]) h.at(atMs, () => void h.device.sell(h.sale()));
+      h.at(10_000, () => h.device.setConnectivity(true, 1));
+      await h.runUntil(10_000);
+      expect(h.crashes).toEqual([{ atMs: 10_000, point }]);
+      expect(h.device.isUp).toBe(false);
+      // Whatever the point, the dead app's claim is on disk and nothing it was applying committed.
+      expect(await statuses(h)).toEqual(['syncing', 'syncing', 'syncing']);
+      expect(integrityOf(h.device.path)).toBe('ok');
+      return h;
+    }
 
-  it('hardened: start-up recovery puts them back to pending and they sync, stored once', async () => {
-    const h = await crashInSync(HARDENED_POLICY);
-    await h.runUntil(10_000 + RESTART_AFTER_MS + 60_000);
-    expect(h.restarts).toEqual([10_000 + RESTART_AFTER_MS]);
-    expect(statuses(h)).toEqual(['synced', 'synced', 'synced']);
-    expect(h.device.backlog()).toMatchObject({ pending: 0, syncing: 0, synced: 3 });
-    expect(h.backend.ledger.count()).toBe(3);
-    expect(integrityOf(h.device.path)).toBe('ok');
-    // The recovery was the restart's: the rows went back to pending at the restart instant.
-    const released = h.events.find((entry) => entry.event.type === 'rows-released');
-    expect(released?.atMs).toBe(10_000 + RESTART_AFTER_MS);
-    expect(h.unexpected).toEqual([]);
-  });
-});
+    it('seed: the rows the dead app claimed stay syncing after the restart and later syncs', async () => {
+      const h = await crashInSync(SEED_POLICY);
+      h.at(60_000, () => void h.device.syncNow());
+      await h.runUntil(3_600_000);
+      expect(h.device.restartCount).toBe(1);
+      expect(await statuses(h)).toEqual(['syncing', 'syncing', 'syncing']);
+      expect(h.device.backlog()).toMatchObject({ syncing: 3, synced: 0 });
+      expect(h.backend.ledger.count()).toBe(point === 'after-claim' ? 0 : 3);
+      expect(h.unexpected).toEqual([]);
+    });
+
+    it('hardened: start-up recovery puts them back to pending and they sync, stored once', async () => {
+      const h = await crashInSync(HARDENED_POLICY);
+      await h.runUntil(10_000 + RESTART_AFTER_MS + 60_000);
+      expect(h.restarts).toEqual([10_000 + RESTART_AFTER_MS]);
+      expect(await statuses(h)).toEqual(['synced', 'synced', 'synced']);
+      expect(h.device.backlog()).toMatchObject({ pending: 0, syncing: 0, synced: 3 });
+      expect(h.backend.ledger.count()).toBe(3);
+      h.device.shutdown();
+      expect(integrityOf(h.device.path)).toBe('ok');
+      // The recovery was the restart's: the rows went back to pending at the restart instant.
+      const released = h.events.find((entry) => entry.event.type === 'rows-released');
+      expect(released?.atMs).toBe(10_000 + RESTART_AFTER_MS);
+      expect(h.unexpected).toEqual([]);
+    });
+  },
+);

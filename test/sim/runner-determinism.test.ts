@@ -15,10 +15,10 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { LEDGER_TABLE } from '../../src/fake-backend/storage.ts';
 import { shardIndices } from '../../src/sim/fleet.ts';
-import type { SimulationResult } from '../../src/sim/runner.ts';
+import { runSimulation, type SimulationResult } from '../../src/sim/runner.ts';
 import type { SimulationConfig } from '../../src/sim/simulation-config.ts';
 import { deterministicPart } from '../../src/sim/summary.ts';
-import { type DiskRow, deviceFiles, readDeviceFile, runInTemp } from './helpers.ts';
+import { type DiskRow, deviceFiles, readDeviceFile, runInTemp, tempDir } from './helpers.ts';
 
 /** Client-side trouble of every kind: each draws from its device's own streams. */
 const CLIENT_SIDE: Omit<SimulationConfig, 'backend' | 'policy'> = {
@@ -82,6 +82,18 @@ describe('runSimulation determinism', () => {
     expect(deterministicPart(second.summary)).toEqual(deterministicPart(first.summary));
     expect(JSON.stringify(second.metrics)).toBe(JSON.stringify(first.metrics));
     expect(JSON.stringify(second.check)).toBe(JSON.stringify(first.check));
+  });
+
+  it('a run into the folder of an earlier run starts from empty device files: the same summary', async () => {
+    const dir = tempDir('syncsim-rerun-');
+    try {
+      const options = { scenario: 'test', seed: 'replay-me', outDir: dir.path };
+      await runSimulation(EVERYTHING, options);
+      const again = await runSimulation(EVERYTHING, options);
+      expect(deterministicPart(again.summary)).toEqual(deterministicPart((await referenceRun()).summary));
+    } finally {
+      dir.remove();
+    }
   });
 
   it('a different seed gives a different run', async () => {

@@ -188,15 +188,16 @@ export class LedgerRowReader {
       subtotal: field('subtotal', amount),
       discountTotal: field('discountTotal', amount),
       taxTotal: field('taxTotal', amount),
-      items: this.items(values.items, serverId),
+      itemsJson: this.itemsJson(values.items, serverId),
       transactionCode: field('transactionCode', text),
     };
   }
 
-  private items(value: unknown, serverId: number): SyncItem[] | null {
+  /** The items as wire JSON: one string per row is what a ledger of many rows can afford to hold. */
+  private itemsJson(value: unknown, serverId: number): string | null {
     if (value === null || value === undefined) return null;
     try {
-      return toItems(value);
+      return JSON.stringify(toItems(value));
     } catch (error) {
       if (!(error instanceof ValueProblem)) throw error;
       this.unreadableItems += 1;

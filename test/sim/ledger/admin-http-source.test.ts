@@ -11,7 +11,7 @@ import {
 import { collectLedger } from '../../../src/sim/ledger/ledger-source.ts';
 import { parseLedgerSpec } from '../../../src/sim/ledger/ledger-spec.ts';
 import { openLedgerSource } from '../../../src/sim/ledger/open-ledger-source.ts';
-import { ledgerRowFromEntry } from '../../../src/sim/ledger-row.ts';
+import { ledgerRowFromEntry } from '../checker-fixtures.ts';
 import { caught, FIXED_CLOCK, makeSale, makeSales } from './fixtures.ts';
 
 const DEVICES = ['DEV-A', 'DEV-B', 'DEV-C'];

@@ -66,7 +66,7 @@ export function expectedRow(
     subtotal: sale.subtotal,
     discountTotal: sale.discount_total,
     taxTotal: sale.tax_total,
-    items: sale.items,
+    itemsJson: JSON.stringify(sale.items),
     transactionCode,
   };
 }

@@ -84,7 +84,7 @@ describe('LedgerRowReader', () => {
       subtotal: null,
       discountTotal: null,
       taxTotal: null,
-      items: null,
+      itemsJson: null,
       transactionCode: null,
     });
     expect(() => reader.read({ serverId: null, offlineReference: 'D-2' })).toThrow(
@@ -98,9 +98,9 @@ describe('LedgerRowReader', () => {
   it('reads unreadable items as null and counts them in one warning', () => {
     const reader = new LedgerRowReader('src');
     expect(reader.warnings()).toEqual([]);
-    expect(reader.read({ serverId: 1, offlineReference: 'a', items: 'not json' }).items).toBeNull();
-    expect(reader.read({ serverId: 2, offlineReference: 'b', items: '[]' }).items).toEqual([]);
-    expect(reader.read({ serverId: 3, offlineReference: 'c', items: '{"x":1}' }).items).toBeNull();
+    expect(reader.read({ serverId: 1, offlineReference: 'a', items: 'not json' }).itemsJson).toBeNull();
+    expect(reader.read({ serverId: 2, offlineReference: 'b', items: '[]' }).itemsJson).toBe('[]');
+    expect(reader.read({ serverId: 3, offlineReference: 'c', items: '{"x":1}' }).itemsJson).toBeNull();
     const [warning, ...more] = reader.warnings();
     expect(more).toEqual([]);
     expect(warning).toMatch(

@@ -203,25 +203,25 @@ describe.skipIf(missing !== null)(missing === null ? title : `${title} (skipped:
           subtotal: 14999.97,
           discountTotal: 0,
           taxTotal: null,
-          items: [
+          itemsJson: JSON.stringify([
             { product_id: 9, product_name: 'Es Teh ☕', quantity: 3, price: 4999.99, subtotal: 14999.97 },
-          ],
+          ]),
           transactionCode: 'C-1',
         },
         expect.objectContaining({
           serverId: BIG_ID_BASE + 1,
           grandTotal: 0.1,
           discountTotal: 0.05,
-          items: null,
+          itemsJson: null,
           transactionCode: null,
         }),
         expect.objectContaining({
           serverId: BIG_ID_BASE + 2,
           grandTotal: null,
           subtotal: 99999999999.99,
-          items: null,
+          itemsJson: null,
         }),
-        expect.objectContaining({ serverId: BIG_ID_BASE + 3, deviceId: '3', items: null }),
+        expect.objectContaining({ serverId: BIG_ID_BASE + 3, deviceId: '3', itemsJson: null }),
       ]);
       expect(source.warnings()).toEqual([expect.stringContaining('2 rows of mariadb://ledger_reader:***@')]);
       expect(source.warnings()[0]).toContain(`first: server id ${BIG_ID_BASE + 2}: items are not JSON`);

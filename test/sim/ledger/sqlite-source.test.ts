@@ -7,7 +7,7 @@ import { collectLedger } from '../../../src/sim/ledger/ledger-source.ts';
 import { parseLedgerSpec, resolveLedgerMapping } from '../../../src/sim/ledger/ledger-spec.ts';
 import { openLedgerSource } from '../../../src/sim/ledger/open-ledger-source.ts';
 import { openSqliteLedgerSource } from '../../../src/sim/ledger/sqlite-source.ts';
-import { ledgerRowFromEntry } from '../../../src/sim/ledger-row.ts';
+import { ledgerRowFromEntry } from '../checker-fixtures.ts';
 import { caught, FIXED_CLOCK, makeSales, type TempDir, tempDir } from './fixtures.ts';
 
 let dir: TempDir;
@@ -143,12 +143,20 @@ describe('sqlite source: a real backend table through a mapping', () => {
           subtotal: 15000.5,
           discountTotal: null,
           taxTotal: null,
-          items: [{ product_id: 1, product_name: 'A', quantity: 1, price: 15000.5, subtotal: 15000.5 }],
+          itemsJson: JSON.stringify([
+            { product_id: 1, product_name: 'A', quantity: 1, price: 15000.5, subtotal: 15000.5 },
+          ]),
           transactionCode: null,
         },
-        expect.objectContaining({ serverId: 20, deviceId: '8', grandTotal: 0.1, subtotal: 0.1, items: null }),
-        expect.objectContaining({ serverId: 30, grandTotal: 99999999999.99, items: null }),
-        expect.objectContaining({ serverId: 40, grandTotal: null, subtotal: 2, items: null }),
+        expect.objectContaining({
+          serverId: 20,
+          deviceId: '8',
+          grandTotal: 0.1,
+          subtotal: 0.1,
+          itemsJson: null,
+        }),
+        expect.objectContaining({ serverId: 30, grandTotal: 99999999999.99, itemsJson: null }),
+        expect.objectContaining({ serverId: 40, grandTotal: null, subtotal: 2, itemsJson: null }),
       ]);
       // The NULL items of row 20 are "not stored"; rows 30 and 40 had items that could not be read.
       expect(source.warnings()).toEqual([
