@@ -5,9 +5,10 @@
  * clock and all draws through the device's seeded stream, so virtual runs replay exactly.
  */
 import Type from 'typebox';
-import type { Clock, Random, Transport, TransportReply } from '../../core/ports.ts';
+import type { Random, Transport, TransportReply } from '../../core/ports.ts';
 import { TransportError } from '../../core/ports.ts';
 import { chance, type Distribution, DistributionSchema, sample } from '../../core/random.ts';
+import type { SimClock } from '../sim-clock.ts';
 
 export const NetworkConditionsSchema = Type.Object(
   {
@@ -29,7 +30,7 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 const NO_LATENCY: Distribution = { kind: 'fixed', value: 0 };
 
 export interface ConditionsContext {
-  readonly clock: Clock;
+  readonly clock: SimClock;
   readonly random: Random;
   /** The device's real connectivity (not what its listener was told). */
   readonly isOnline: () => boolean;
@@ -47,7 +48,10 @@ export interface ConditionsContext {
 export function withConditions(inner: Transport, context: ConditionsContext): Transport {
   const { random } = context;
   const scale = context.speed ?? 1;
-  const clock: Pick<Clock, 'sleep'> = { sleep: (ms) => context.clock.sleep(ms * scale) };
+  const clock: Timers = {
+    sleep: (ms) => context.clock.sleep(ms * scale),
+    schedule: (ms, callback) => context.clock.schedule(ms * scale, callback),
+  };
   return {
     async postBatch(body: string): Promise<TransportReply> {
       if (!context.isOnline()) throw new TransportError({ kind: 'offline' });
@@ -74,24 +78,29 @@ export function withConditions(inner: Transport, context: ConditionsContext): Tr
   };
 }
 
-/** Races the request against the client's timeout; the request carries on (the server may still commit). */
+type Timers = Pick<SimClock, 'sleep' | 'schedule'>;
+
+/**
+ * Races the request against the client's timeout; the request carries on (the server may still commit). The
+ * timeout is cancelled once the answer is in: almost every request answers in time, and a timer left to fire
+ * would cost the virtual clock an event (and an event-loop turn) per request for nothing.
+ */
 async function withTimeout(
   request: Promise<TransportReply>,
-  clock: Pick<Clock, 'sleep'>,
+  clock: Timers,
   timeoutMs: number,
 ): Promise<TransportReply> {
-  let timedOut = false;
-  const timeout = clock.sleep(timeoutMs).then(() => {
-    timedOut = true;
-  });
   request.catch(() => {});
-  await Promise.race([
-    request.then(
-      () => undefined,
-      () => undefined,
-    ),
-    timeout,
-  ]);
-  if (timedOut) throw new TransportError({ kind: 'timeout', phase: 'headers' });
+  let cancel = (): void => {};
+  const timeout = new Promise<'timeout'>((resolve) => {
+    cancel = clock.schedule(timeoutMs, () => resolve('timeout'));
+  });
+  const answered = request.then(
+    () => 'answer' as const,
+    () => 'answer' as const,
+  );
+  const first = await Promise.race([answered, timeout]);
+  cancel();
+  if (first === 'timeout') throw new TransportError({ kind: 'timeout', phase: 'headers' });
   return request;
 }

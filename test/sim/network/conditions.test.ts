@@ -99,6 +99,9 @@ describe('withConditions over the in-process transport and a real fake backend',
     expect(outcome.atMs).toBe(0);
     expect(r.inner.calls).toBe(1);
     expect(r.backend.ledger.count()).toBe(ROWS);
+    // The client's timeout was cancelled by the answer: no timer left for virtual time to run to.
+    expect(r.clock.monotonic()).toBe(0);
+    expect(r.clock.nextEventTime()).toBeNull();
   });
 
   it('offline: fails at once with kind offline, no request made, no time spent, even with latency set', async () => {
