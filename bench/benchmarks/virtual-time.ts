@@ -138,12 +138,14 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
         `(${fmt(simulated, 0)} s simulated; "x real time" above counts the ${duration} day only, as the target does).`,
       `RSS of the child before the run (modules and scenario loaded): ${fmt(kbToMb(medianOf(runs, (r) => r.baseRssKb) ?? Number.NaN), 0)} MB.`,
       `Invariant violations and harness errors in the runs: ${violations} (the run did all its work when 0).`,
-      `SQLite \`synchronous\` of the floor's device files: ${synchronousName(floors[0]?.counts.deviceSynchronous)} ` +
-        "(the scenario's `sqliteSynchronous`, which the run's devices and ledger use too: both sides pay the same fsync costs).",
+      `SQLite \`synchronous\` of the floor's device files: ${synchronousName(floors[0]?.counts.deviceSynchronous)}. ` +
+        'The floor opens its device files and its ledger exactly as the run does (`deviceFileOptions`: the ' +
+        "scenario's `sqliteSynchronous` and `sqliteJournal`, 1 KiB pages, 16 KiB cache; `inProcessBackendOptions`: " +
+        'an exclusive ledger file), so both sides pay the same SQLite costs per write.',
       "Floor writes per device, as the core makes them under the scenario's policy: every sale one insert " +
         'transaction; claiming, seed: one UPDATE to `syncing` per row; hardened: one conditional UPDATE per batch; ' +
         'every answered request one apply transaction. Sales are spread evenly over the requests. Not in the ' +
-        "floor: the core's reads (pending SELECT, the row read back after the insert), the hardened lease UPDATE " +
+        "floor: the core's reads (the pending SELECT), the hardened lease UPDATE " +
         "per sync run, and the checker reading every row back at the end: these count as the run's overhead.",
     ],
     commands: [commandLine(ctx.simRun(devices, duration)), `${commandLine(floorRun(runs[0]!))}`],
