@@ -58,7 +58,7 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
       '',
       'The floor is the same work without the simulator: as many sales and requests as the run reported, as ' +
         'device SQLite writes through the real `DeviceDatabase` (one file per device, same pragmas) and real ' +
-        "`injectBatch` calls against `buildBackend` with the scenario's backend options and a file ledger, on a " +
+        '`injectBatch` calls against `buildBackend` with the options the runner gives its in-process backend, on a ' +
         'clock whose sleeps return at once.',
     ],
     tables: [

@@ -49,13 +49,16 @@ function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/** Columns padded to one width, text left and figures right, so the file reads as a table in plain text too. */
 export function renderTable(table: Table): string {
-  const lines = [
-    `| ${table.headers.map(escapeCell).join(' | ')} |`,
-    `| ${table.headers.map((_, i) => (i < (table.textColumns ?? 1) ? '---' : '---:')).join(' | ')} |`,
-    ...table.rows.map((row) => `| ${row.map(escapeCell).join(' | ')} |`),
-  ];
-  return lines.join('\n');
+  const textColumns = table.textColumns ?? 1;
+  const cells = [table.headers, ...table.rows].map((row) => row.map(escapeCell));
+  const widths = table.headers.map((_, i) => Math.max(3, ...cells.map((row) => (row[i] ?? '').length)));
+  const line = (row: readonly string[]) =>
+    `| ${widths.map((width, i) => (i < textColumns ? (row[i] ?? '').padEnd(width) : (row[i] ?? '').padStart(width))).join(' | ')} |`;
+  const rule = `| ${widths.map((width, i) => (i < textColumns ? '-'.repeat(width) : `${'-'.repeat(width - 1)}:`)).join(' | ')} |`;
+  const [head, ...body] = cells;
+  return [line(head ?? []), rule, ...body.map(line)].join('\n');
 }
 
 /** Met, missed, or not judged (quick mode's sizes are too small to say anything). */

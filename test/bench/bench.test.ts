@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, syncsimNodeFlags } from '../../bench/lib/child-process.ts';
 import { parseBenchOptions } from '../../bench/lib/options.ts';
+import { renderTable } from '../../bench/lib/report.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SECTIONS = [
@@ -58,7 +59,7 @@ describe('bench --quick', () => {
       const text = section(report, title);
       expect(text, `section ${title}`).not.toBe('');
       // A table row whose first figure is a number: the benchmark measured something.
-      expect(text, `figures in ${title}`).toMatch(/^\| [^|\n]+ \| [\d,]+(\.\d+)? \|/m);
+      expect(text, `figures in ${title}`).toMatch(/^\| [^|\n]+ \| +[\d,]+(\.\d+)? \|/m);
     }
     // Quick sizes are too small to judge a target.
     expect(section(report, 'Targets')).toContain('not judged');
@@ -95,5 +96,23 @@ describe('the node flags of the syncsim command, which the benchmark children sh
   it('a bin without the `env -S node` shebang is an error, not silently no flags', () => {
     expect(() => syncsimNodeFlags('#!/usr/bin/env node\n')).toThrow(/does not start with/);
     expect(syncsimNodeFlags('#!/usr/bin/env -S node --a=1  --b\n// x')).toEqual(['--a=1', '--b']);
+  });
+});
+
+describe('renderTable', () => {
+  it('pads every column to one width: text left, figures right, pipes in cells escaped', () => {
+    const text = renderTable({
+      headers: ['name', 'rows/s'],
+      rows: [
+        ['a|b', '7'],
+        ['longer name', '1,234'],
+      ],
+    });
+    expect(text.split('\n')).toEqual([
+      '| name        | rows/s |',
+      '| ----------- | -----: |',
+      '| a\\|b        |      7 |',
+      '| longer name |  1,234 |',
+    ]);
   });
 });
