@@ -1,9 +1,9 @@
 /**
  * Keeps at most `maxOpen` device files open. A WAL database holds three descriptors (the file, -wal and
- * -shm; one with the in-memory journal), so a thousand devices would need ~3000 while `ulimit -n` is often 1024. Devices are idle most of
- * the time: the least recently used file is closed when another one opens, and reopens on its next access
- * (DeviceDatabase reopens lazily, so the core never notices). Reopening costs about a millisecond, so the
- * pool is sized from the real limit and only evicts when it must.
+ * -shm; one with the in-memory journal), so a thousand devices would need up to ~3000 while `ulimit -n` is
+ * often 1024. Devices are idle most of the time: the least recently used file is closed when another one
+ * opens, and reopens on its next access (DeviceDatabase reopens lazily, so the core never notices).
+ * Reopening costs about a millisecond, so the pool is sized from the real limit and only evicts when it must.
  */
 import { readFileSync } from 'node:fs';
 import { DeviceDatabase, type DeviceDatabaseOptions } from '../core/device-database.ts';

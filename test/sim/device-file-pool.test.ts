@@ -125,10 +125,12 @@ describe('openFileLimit and maxOpenDevices', () => {
     expect(openFileLimit()).toBeGreaterThan(0);
   });
 
-  it('leaves room for sockets and the rest: three descriptors per WAL file, at least 8 files', () => {
+  it('leaves room for sockets and the rest: three descriptors per WAL file (one in memory), at least 8 files', () => {
     expect(maxOpenDevices(1024)).toBe(274);
     expect(maxOpenDevices(1024) * 3).toBeLessThan(1024);
     expect(maxOpenDevices(100)).toBe(8);
+    // The in-memory journal keeps one descriptor per file.
+    expect(maxOpenDevices(1024, 'memory')).toBe(824);
     expect(maxOpenDevices(Number.MAX_SAFE_INTEGER)).toBeGreaterThan(1_000_000);
   });
 });
