@@ -211,6 +211,13 @@ describe('getPendingTransactions', () => {
     expect(pending.map((r) => r.offlineId)).toEqual([rows[0], rows[2], rows[4]].map((r) => r!.offlineId));
     const limited = await d.core.store.getPendingTransactions(2);
     expect(limited.map((r) => r.offlineId)).toEqual([rows[0], rows[2]].map((r) => r!.offlineId));
+    expect((await d.core.store.getPendingTransactions(1)).map((r) => r.offlineId)).toEqual([
+      rows[0]!.offlineId,
+    ]);
+    // The limit goes into the SQL text, so anything but a whole number >= 1 is refused before it gets there.
+    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(d.core.store.getPendingTransactions(bad)).rejects.toThrow(RangeError);
+    }
   });
 
   it('orders by insertion, not by the device clock, after the clock went back', async () => {
