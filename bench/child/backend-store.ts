@@ -126,7 +126,6 @@ if (mode === 'inject') {
 
 emitResult({
   wallMs,
-  maxRssKb: peakRssKb(),
   baseRssKb,
   counts: { rows: totalRows, batches: batches.length, stored, failed },
   figures: { rowsPerSecond: stored / (wallMs / 1000) },

@@ -76,7 +76,6 @@ core.database.close();
 
 emitResult({
   wallMs,
-  maxRssKb: peakRssKb(),
   baseRssKb,
   counts: { operations: count, rows: statistics.total, synced, requests },
   figures: { perSecond: count / (wallMs / 1000) },

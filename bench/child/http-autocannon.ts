@@ -100,7 +100,6 @@ const wallMs = performance.now() - start;
 
 emitResult({
   wallMs,
-  maxRssKb: peakRssKb(),
   baseRssKb,
   counts: {
     connections,

@@ -59,7 +59,6 @@ const requests = window.endRequests - window.startRequests;
 
 emitResult({
   wallMs,
-  maxRssKb: peakRssKb(),
   baseRssKb,
   counts: {
     connections: devices,

@@ -200,7 +200,6 @@ const wallMs = performance.now() - start;
 
 emitResult({
   wallMs,
-  maxRssKb: peakRssKb(),
   baseRssKb,
   counts: {
     devices: identities.length,

@@ -32,7 +32,6 @@ const violations = [
 
 emitResult({
   wallMs,
-  maxRssKb: peakRssKb(),
   baseRssKb,
   counts: {
     devices: summary.devices,

@@ -21,9 +21,10 @@ export function peakRssKb(): number {
   return process.resourceUsage().maxRSS;
 }
 
-/** Prints the result line. The child should exit right after. */
-export function emitResult(result: ChildResult): void {
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+/** Prints the result line, with the peak RSS as it stands now. The child should exit right after. */
+export function emitResult(result: Omit<ChildResult, 'maxRssKb'>): void {
+  const { wallMs, baseRssKb, counts, figures } = result;
+  process.stdout.write(`${JSON.stringify({ wallMs, maxRssKb: peakRssKb(), baseRssKb, counts, figures })}\n`);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

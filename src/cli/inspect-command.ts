@@ -37,8 +37,9 @@ async function readDevice(
     });
     const statistics = await store.getStatistics();
     const rows: TransactionLocal[] = [];
-    if (statuses === undefined) rows.push(...(limit === 0 ? [] : await store.listTransactions({ limit })));
-    else for (const status of statuses) rows.push(...(await store.listTransactions({ status, limit })));
+    if (limit > 0)
+      for (const status of statuses ?? [undefined])
+        rows.push(...(await store.listTransactions({ status, limit })));
     return { file, statistics, rows: rows.slice(0, limit) };
   } finally {
     database.close();

@@ -30,7 +30,6 @@ export interface BackendContext {
   readonly faults: FaultController;
   /** Replaced (not zeroed) by reset, so requests in flight across a reset count into the old object. */
   counters: BackendCounters;
-  /** The arrival number of the next batch request; keys its random streams. */
   /** Requests seen per device_id: the index of each device's own random draws. */
   requestsByDevice: Map<string, number>;
   readonly injections: Map<string, InjectionRecord>;

@@ -5,7 +5,12 @@
 import { toMajor } from '../core/money.ts';
 import type { SyncItem } from '../core/protocol.ts';
 import type { TransactionLocal } from '../core/transaction-local.ts';
-import type { FieldDifference, FieldValue, Violation } from '../sim/checker-types.ts';
+import {
+  type FieldDifference,
+  type FieldValue,
+  INVARIANT_KINDS,
+  type Violation,
+} from '../sim/checker-types.ts';
 import type { ServerRow } from '../sim/ledger-row.ts';
 import type { Summary } from '../sim/summary.ts';
 import { describeTrace, formatOffset } from '../sim/trace-format.ts';
@@ -25,7 +30,6 @@ import {
 import { REPORT_CSS } from './html-style.ts';
 import {
   allViolations,
-  INVARIANT_KINDS,
   invariantRows,
   noCheckNote,
   outcomes,

@@ -2,10 +2,16 @@
  * junit.xml: one testsuite per run, one testcase per threshold and one per invariant, so CI shows which
  * one broke. A threshold or invariant that could not be evaluated is <skipped/>, never a pass or a 0.
  */
-import { type Invariants, VIOLATION_KINDS, type ViolationKind } from '../sim/checker-types.ts';
+import {
+  INVARIANT_KINDS,
+  type InvariantKind,
+  type Invariants,
+  VIOLATION_KINDS,
+  type ViolationKind,
+} from '../sim/checker-types.ts';
 import { escapeXml } from './escape.ts';
 import { formatActual, formatCount, formatPolicy } from './format.ts';
-import { allViolations, INVARIANT_KINDS, INVARIANT_MEANING, type ReportInput } from './report-input.ts';
+import { allViolations, INVARIANT_MEANING, type ReportInput } from './report-input.ts';
 
 interface TestCase {
   readonly classname: string;
@@ -33,7 +39,7 @@ function invariantOf(expression: string): ViolationKind | null {
   return (VIOLATION_KINDS as readonly string[]).includes(kind) ? (kind as ViolationKind) : null;
 }
 
-function invariantCase(input: ReportInput, suite: string, kind: (typeof INVARIANT_KINDS)[number]): TestCase {
+function invariantCase(input: ReportInput, suite: string, kind: InvariantKind): TestCase {
   const count = (input.summary.invariants as Invariants)[kind];
   const base = { classname: `${suite}.invariants`, name: `${kind} == 0` };
   if (count === null) return { ...base, failure: null, skipped: 'not checked: no server ledger' };

@@ -3,7 +3,7 @@
  * a merged metrics snapshot, without a check: the examples and traces stay in the shards' own reports).
  */
 import type { CheckResult, Invariants, Violation, ViolationKind } from '../sim/checker-types.ts';
-import { INVARIANT_KINDS, type InvariantKind, VIOLATION_KINDS } from '../sim/checker-types.ts';
+import { INVARIANT_KINDS, VIOLATION_KINDS } from '../sim/checker-types.ts';
 import type { MetricsSnapshot } from '../sim/metrics.ts';
 import type { Summary } from '../sim/summary.ts';
 
@@ -16,8 +16,6 @@ export interface ReportInput {
   /** For a merged result: the shards' run folders, named where the examples would be. */
   readonly shards?: readonly string[];
 }
-
-export { INVARIANT_KINDS, type InvariantKind };
 
 export const INVARIANT_MEANING: Readonly<Record<ViolationKind, string>> = {
   lost: 'a device sale the server never stored',

@@ -1,4 +1,6 @@
 /** The short summary printed at the end of a run: plain text, about 15 lines; colour only when asked. */
+
+import { INVARIANT_KINDS } from '../sim/checker-types.ts';
 import {
   formatActual,
   formatCount,
@@ -9,7 +11,7 @@ import {
   formatTimes,
   verdictOf,
 } from './format.ts';
-import { INVARIANT_KINDS, type ReportInput } from './report-input.ts';
+import type { ReportInput } from './report-input.ts';
 
 export interface TerminalOptions {
   /** ANSI colours (the caller decides: a TTY, no NO_COLOR, ...). Default false. */

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { DeviceDatabase, type DeviceDatabaseOptions } from '../core/device-database.ts';
+import type { ResolvedSimulation } from './simulation-config.ts';
 
 /** How the simulator opens every device file (the scenario's sqliteSynchronous and sqliteJournal). */
 export type DeviceFileOptions = Pick<
@@ -23,10 +24,9 @@ const DEVICE_PAGE_SIZE = 1024;
 /** The pages a device touches per sale (the newest leaf of the table and of each index) fit many times over. */
 const DEVICE_CACHE_KIB = 16;
 
-export function deviceFileOptions(sqlite: {
-  readonly sqliteSynchronous: 'off' | 'normal';
-  readonly sqliteJournal: 'memory' | 'wal';
-}): DeviceFileOptions {
+export function deviceFileOptions(
+  sqlite: Pick<ResolvedSimulation, 'sqliteSynchronous' | 'sqliteJournal'>,
+): DeviceFileOptions {
   return {
     synchronous: sqlite.sqliteSynchronous,
     journal: sqlite.sqliteJournal,

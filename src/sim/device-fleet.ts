@@ -118,8 +118,9 @@ export class DeviceFleet {
 
   /**
    * Schedules the fault phase up front, from `originMs` (the sim clock's time when the devices were up: 0 in
-   * virtual time; in real time, starting a thousand apps takes a while and must not eat the scenario): every connectivity change of every device, and each device's first
-   * sale (each sale schedules the next, so the queue holds one per device).
+   * virtual time; in real time, starting a thousand apps takes a while and must not eat the scenario): every
+   * connectivity change of every device, and each device's first sale (each sale schedules the next, so the
+   * queue holds one per device).
    */
   scheduleFaultPhase(originMs: number): void {
     const { sim, seed, clock, catalog } = this.options;

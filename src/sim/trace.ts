@@ -372,7 +372,7 @@ class DeviceObserver implements CoreObserver {
         batch.results = event.results;
         this.store.metrics?.recordRequest({
           atMs: now,
-          latencyMs: (now - batch.sentAtMs) / (this.context.speed ?? 1),
+          latencyMs: this.latencyOf(batch, now),
           rows: batch.rows,
           bytes: batch.bytes,
           outcome: { kind: 'ok', status: event.status },
@@ -396,6 +396,11 @@ class DeviceObserver implements CoreObserver {
         return;
       }
     }
+  }
+
+  /** Wall ms in real time (scenario ms / speed), whatever speed the scenario's clock runs at. */
+  private latencyOf(batch: BatchRecord, now: number): number {
+    return (now - batch.sentAtMs) / (this.context.speed ?? 1);
   }
 
   private addStep(offlineIds: readonly string[], step: SaleStep): void {
@@ -439,7 +444,7 @@ class DeviceObserver implements CoreObserver {
     }
     sink.recordRequest({
       atMs: now,
-      latencyMs: (now - batch.sentAtMs) / (this.context.speed ?? 1),
+      latencyMs: this.latencyOf(batch, now),
       rows: batch.rows,
       bytes: batch.bytes,
       outcome,
