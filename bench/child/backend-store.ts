@@ -8,7 +8,7 @@
  * - raw: plain better-sqlite3 INSERTs of the same rows into the same table and indexes (made by the ledger
  *   itself, so the schema cannot drift), one transaction per batch: the floor.
  *
- *   node --import tsx bench/child/backend-store.ts --mode inject --rows 50000 --batch 100 --out DIR
+ *   node bin/run-typescript.js bench/child/backend-store.ts --mode inject --rows 50000 --batch 100 --out DIR
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';

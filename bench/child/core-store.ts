@@ -5,7 +5,7 @@
  *   response built from the request (no network, no backend): the cost of a whole sync cycle on the device.
  * The clock moves one second per sale, so `device-ms` references (seed) never collide.
  *
- *   node --import tsx bench/child/core-store.ts --mode sync --preset hardened --count 5000 --out DIR
+ *   node bin/run-typescript.js bench/child/core-store.ts --mode sync --preset hardened --count 5000 --out DIR
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';

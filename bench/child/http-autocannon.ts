@@ -6,7 +6,7 @@
  * Each request gets fresh offline ids and references (autocannon's setupRequest), so the server stores every
  * row as it does for syncsim, instead of answering the cheaper `duplicate: true`.
  *
- *   node --import tsx bench/child/http-autocannon.ts --url http://127.0.0.1:PORT --connections 32 \
+ *   node bin/run-typescript.js bench/child/http-autocannon.ts --url http://127.0.0.1:PORT --connections 32 \
  *     --seconds 10 --rows 1.5 --out DIR
  */
 import autocannon, { type AutocannonRequest } from 'autocannon';

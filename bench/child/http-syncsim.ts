@@ -3,7 +3,7 @@
  * with every device selling faster than its requests can go, so each device always has rows to send and
  * keeps its one connection busy (hardened: single-flight, one request in flight per device).
  *
- *   node --import tsx bench/child/http-syncsim.ts --url http://127.0.0.1:PORT --devices 32 --seconds 10 \
+ *   node bin/run-typescript.js bench/child/http-syncsim.ts --url http://127.0.0.1:PORT --devices 32 --seconds 10 \
  *     --rate 200 --out DIR
  *
  * The scenario is steady-day with the overrides of lib/http-load.ts. Requests per second are counted over

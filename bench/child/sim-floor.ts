@@ -3,7 +3,7 @@
  * tight loop with no simulator around them (no virtual clock, no network model, no traces, no metrics, no
  * checker). The run's child reports how many sales and requests it made; this child does that many.
  *
- *   node --import tsx bench/child/sim-floor.ts --scenario steady-day --devices 1000 --duration 8h --seed 1 \
+ *   node bin/run-typescript.js bench/child/sim-floor.ts --scenario steady-day --devices 1000 --duration 8h --seed 1 \
  *     --sales 98000 --requests 98000 --out DIR      (--policy seed|hardened as for sim-run.ts)
  *
  * Writes per device, as the core does them under the scenario's policy (SQL copied from

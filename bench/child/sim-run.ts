@@ -2,7 +2,7 @@
  * Benchmarks 1 and 2, the measured side: one virtual-time run of a built-in scenario through runSimulation,
  * as `syncsim run` would do it (device files and server.sqlite in --out).
  *
- *   node --import tsx bench/child/sim-run.ts --scenario steady-day --devices 1000 --duration 8h --seed 1 --out DIR
+ *   node bin/run-typescript.js bench/child/sim-run.ts --scenario steady-day --devices 1000 --duration 8h --seed 1 --out DIR
  *   (--policy seed|hardened overrides the scenario's preset)
  */
 import { runSimulation } from '../../src/sim/runner.ts';

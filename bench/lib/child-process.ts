@@ -1,7 +1,7 @@
 /**
- * Runs one measurement in a child process of its own (`node --import tsx bench/child/<name>.ts ...`), so
- * that no measurement inherits another's heap, JIT state, open files or peak RSS, and returns the result
- * line it printed. A child that fails, prints no result or runs past its time limit fails the benchmark.
+ * Runs one measurement in a child process of its own (`node bin/run-typescript.js bench/child/<name>.ts ...`:
+ * compiled as the syncsim command is, so it pays what a syncsim run pays), so that no measurement inherits
+ * another's heap, JIT state, open files or peak RSS, and returns the result line it printed. A child that fails, prints no result or runs past its time limit fails the benchmark.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -35,7 +35,7 @@ export interface ChildRun {
 /** The command line, as a user would type it from the repository root. */
 export function commandLine(run: ChildRun): string {
   const args = run.scratch ? [...run.args, '--out', '<tmp dir>'] : run.args;
-  return ['node', ...syncsimNodeFlags(), '--import tsx', `bench/child/${run.child}.ts`, ...args].join(' ');
+  return ['node', ...syncsimNodeFlags(), 'bin/run-typescript.js', `bench/child/${run.child}.ts`, ...args].join(' ');
 }
 
 function lastLine(text: string): string {
@@ -48,8 +48,7 @@ export async function runChild(run: ChildRun): Promise<ChildResult> {
   const args = [
     // The same V8 settings as the syncsim command.
     ...syncsimNodeFlags(),
-    '--import',
-    'tsx',
+    join(REPO_ROOT, 'bin', 'run-typescript.js'),
     join(REPO_ROOT, 'bench', 'child', `${run.child}.ts`),
     ...run.args,
     ...(scratch === null ? [] : ['--out', scratch]),

@@ -13,17 +13,6 @@ import { sameSale } from './checker-compare.ts';
 import type { MatchKey } from './checker-types.ts';
 import type { LedgerRow } from './ledger-row.ts';
 
-export interface LedgerMatch {
-  readonly matchedBy: MatchKey;
-  /** For each sale (same index as the input), the server rows attributed to it: 0, 1, or more (copies). */
-  readonly assigned: readonly (readonly LedgerRow[])[];
-  /** Server rows in scope that match no sale, in ledger order. */
-  readonly phantom: readonly LedgerRow[];
-  /** Server rows with each reference, for explaining lost and unsound sales. */
-  readonly byReference: ReadonlyMap<string, readonly LedgerRow[]>;
-  readonly rowsInScope: number;
-}
-
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const item of items) {
@@ -65,45 +54,63 @@ function inScope(row: LedgerRow, deviceIds: ReadonlySet<string> | undefined): bo
   return deviceIds === undefined || (row.deviceId !== null && deviceIds.has(row.deviceId));
 }
 
-export function matchLedger(
-  sales: readonly TransactionLocal[],
-  ledger: readonly LedgerRow[],
-  deviceIds: ReadonlySet<string> | undefined,
-): LedgerMatch {
-  const matchedBy: MatchKey = ledger.every((row) => row.offlineId !== null)
-    ? 'offline-id'
-    : 'offline-reference';
-  const saleKey = (sale: TransactionLocal) =>
-    matchedBy === 'offline-id' ? sale.offlineId : sale.offlineReference;
-  const rowKey = (row: LedgerRow) => (matchedBy === 'offline-id' ? row.offlineId! : row.offlineReference);
-  const rowsByKey = groupBy(ledger, rowKey);
-  const indexByKey = groupBy(
-    sales.map((_, i) => i),
-    (i) => saleKey(sales[i]!),
-  );
-  const assigned: LedgerRow[][] = sales.map(() => []);
-  let matchedRows = 0;
-  for (const [key, indexes] of indexByKey) {
-    const rows = rowsByKey.get(key) ?? [];
-    matchedRows += rows.length;
-    const perSale = assignGroup(
-      indexes.map((i) => sales[i]!),
-      rows,
+/** offline_id when every server row has one, else offline_reference for the whole ledger. */
+export function matchKeyOf(ledger: readonly LedgerRow[]): MatchKey {
+  return ledger.every((row) => row.offlineId !== null) ? 'offline-id' : 'offline-reference';
+}
+
+export function saleKey(sale: TransactionLocal, matchedBy: MatchKey): string {
+  return matchedBy === 'offline-id' ? sale.offlineId : sale.offlineReference;
+}
+
+/** FNV-1a, 32 bits: counts keys without keeping them. Two keys with one hash only cost the exact path. */
+export function hashKey(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/**
+ * The server rows by match key. Each key's rows are taken once, by the sale or the group of sales that
+ * has the key; the keys never taken are the phantoms.
+ */
+export class LedgerIndex {
+  private readonly rowsByKey: Map<string, LedgerRow[]>;
+  private taken = 0;
+  private byReferenceMap: Map<string, LedgerRow[]> | null = null;
+
+  constructor(
+    private readonly ledger: readonly LedgerRow[],
+    readonly matchedBy: MatchKey,
+  ) {
+    this.rowsByKey = groupBy(ledger, (row) =>
+      matchedBy === 'offline-id' ? row.offlineId! : row.offlineReference,
     );
-    indexes.forEach((saleIndex, j) => {
-      assigned[saleIndex] = perSale[j]!;
-    });
   }
-  const phantom: LedgerRow[] = [];
-  for (const [key, rows] of rowsByKey) {
-    if (indexByKey.has(key)) continue;
-    for (const row of rows) if (inScope(row, deviceIds)) phantom.push(row);
+
+  /** The rows of a key, in ledger order; [] when none (or when already taken). */
+  take(key: string): readonly LedgerRow[] {
+    const rows = this.rowsByKey.get(key);
+    if (rows === undefined) return [];
+    this.rowsByKey.delete(key);
+    this.taken += rows.length;
+    return rows;
   }
-  return {
-    matchedBy,
-    assigned,
-    phantom,
-    byReference: groupBy(ledger, (row) => row.offlineReference),
-    rowsInScope: matchedRows + phantom.length,
-  };
+
+  /** Server rows under a reference, for explaining lost and unsound sales (built on first use). */
+  underReference(reference: string): readonly LedgerRow[] {
+    this.byReferenceMap ??= groupBy(this.ledger, (row) => row.offlineReference);
+    return this.byReferenceMap.get(reference) ?? [];
+  }
+
+  /** Rows of keys no sale took and of a device in scope, in ledger order; call once, after every take. */
+  phantoms(deviceIds: ReadonlySet<string> | undefined): { rows: LedgerRow[]; rowsInScope: number } {
+    const rows: LedgerRow[] = [];
+    for (const group of this.rowsByKey.values())
+      for (const row of group) if (inScope(row, deviceIds)) rows.push(row);
+    return { rows, rowsInScope: this.taken + rows.length };
+  }
 }

@@ -18,12 +18,13 @@
  */
 import type { TransactionLocal } from '../core/transaction-local.ts';
 import { saleDifferences } from './checker-compare.ts';
-import { matchLedger } from './checker-match.ts';
+import { assignGroup, hashKey, LedgerIndex, matchKeyOf, saleKey } from './checker-match.ts';
 import {
   type CheckInput,
   type CheckResult,
   type FieldDifference,
   type Invariants,
+  type MatchKey,
   VIOLATION_KINDS,
   type Violation,
   type ViolationKind,
@@ -108,7 +109,7 @@ function memberLabel(member: Member): string {
 function checkCollisions(
   sales: readonly TransactionLocal[],
   failures: readonly LocalFailure[],
-  byReference: ReadonlyMap<string, readonly LedgerRow[]> | null,
+  index: LedgerIndex | null,
   tally: Tally,
   trace: Trace,
 ): void {
@@ -130,7 +131,7 @@ function checkCollisions(
     for (const member of list.slice(1)) {
       tally.add('collided', () => {
         const related = list.filter((other) => other !== member).map(memberLabel);
-        const server = byReference === null ? null : (byReference.get(reference) ?? []);
+        const server = index === null ? null : index.underReference(reference);
         const detail = `reference ${reference} is shared by ${list.length} sales`;
         if ('sale' in member)
           return saleViolation('collided', member.sale, detail, { server, related }, trace);
@@ -156,20 +157,127 @@ function isRejectedOnDevice(sale: TransactionLocal): boolean {
   return sale.syncStatus === 'failed' && sale.lastError !== null;
 }
 
-export function checkInvariants(input: CheckInput): CheckResult {
-  const sales = [...input.rows];
-  const failures = [...(input.localFailures ?? [])];
-  const tally = new Tally(input.maxExamples ?? DEFAULT_MAX_EXAMPLES);
-  const traceOf = input.traceOf;
-  const trace: Trace = (offlineId) =>
-    traceOf === undefined || offlineId === null ? null : traceOf(offlineId);
-  const match = input.ledger === null ? null : matchLedger(sales, input.ledger, input.deviceIds);
+type CheckOptions = Omit<CheckInput, 'rows'>;
 
-  checkCollisions(sales, failures, match?.byReference ?? null, tally, trace);
+/**
+ * The check, fed one device's rows at a time so that a run never holds every row at once: `count` sees
+ * every row first (keeping only hashes of keys and references), then `check` checks each sale as it comes,
+ * except the sales whose key or reference another sale (or local failure) may share: those are kept and
+ * checked together at `finish`, as groups (assignGroup, checkCollisions) need.
+ */
+export class InvariantCheck {
+  private readonly tally: Tally;
+  private readonly trace: Trace;
+  private readonly failures: LocalFailure[];
+  private readonly index: LedgerIndex | null;
+  private readonly matchedBy: MatchKey;
+  private readonly keyCounts = new Map<number, number>();
+  private readonly referenceCounts = new Map<number, number>();
+  private readonly held: TransactionLocal[] = [];
+  private readonly salesByStatus = { pending: 0, syncing: 0, synced: 0, failed: 0 };
+  private sales = 0;
 
-  sales.forEach((sale, i) => {
-    const rows = match === null ? null : match.assigned[i]!;
-    const underReference = match?.byReference.get(sale.offlineReference) ?? [];
+  constructor(private readonly options: CheckOptions) {
+    this.tally = new Tally(options.maxExamples ?? DEFAULT_MAX_EXAMPLES);
+    const traceOf = options.traceOf;
+    this.trace = (offlineId) => (traceOf === undefined || offlineId === null ? null : traceOf(offlineId));
+    this.failures = [...(options.localFailures ?? [])];
+    this.matchedBy = options.ledger === null ? 'offline-id' : matchKeyOf(options.ledger);
+    this.index = options.ledger === null ? null : new LedgerIndex(options.ledger, this.matchedBy);
+    for (const failure of this.failures) bump(this.referenceCounts, hashKey(failure.reference));
+  }
+
+  /** First pass: every row, once. */
+  count(rows: Iterable<TransactionLocal>): void {
+    for (const sale of rows) {
+      bump(this.keyCounts, hashKey(saleKey(sale, this.matchedBy)));
+      bump(this.referenceCounts, hashKey(sale.offlineReference));
+    }
+  }
+
+  /** Second pass: the same rows, in the same order. */
+  check(rows: Iterable<TransactionLocal>): void {
+    for (const sale of rows) {
+      this.sales += 1;
+      this.salesByStatus[sale.syncStatus] += 1;
+      const shared =
+        (this.keyCounts.get(hashKey(saleKey(sale, this.matchedBy))) ?? 0) > 1 ||
+        (this.referenceCounts.get(hashKey(sale.offlineReference)) ?? 0) > 1;
+      if (shared) this.held.push(sale);
+      else this.checkSale(sale, this.index?.take(saleKey(sale, this.matchedBy)) ?? null);
+    }
+  }
+
+  finish(): CheckResult {
+    const index = this.index;
+    const held = this.held;
+    checkCollisions(held, this.failures, index, this.tally, this.trace);
+    const assigned: (readonly LedgerRow[] | null)[] = held.map(() => null);
+    if (index !== null) {
+      const groups = new Map<string, number[]>();
+      held.forEach((sale, i) => {
+        const key = saleKey(sale, this.matchedBy);
+        const group = groups.get(key);
+        if (group) group.push(i);
+        else groups.set(key, [i]);
+      });
+      for (const [key, members] of groups) {
+        const perSale = assignGroup(
+          members.map((i) => held[i]!),
+          index.take(key),
+        );
+        members.forEach((i, j) => {
+          assigned[i] = perSale[j]!;
+        });
+      }
+    }
+    for (const [i, sale] of held.entries()) this.checkSale(sale, assigned[i] ?? null);
+    const phantoms = index?.phantoms(this.options.deviceIds) ?? null;
+    for (const row of phantoms?.rows ?? []) {
+      this.tally.add('phantom', () => ({
+        kind: 'phantom',
+        offlineId: row.offlineId,
+        offlineReference: row.offlineReference,
+        deviceId: row.deviceId,
+        detail: `server id ${row.serverId} matches no device sale`,
+        device: null,
+        localFailure: null,
+        server: [serverRowOf(row)],
+        differences: [],
+        related: [],
+        // A trace here means the device made the sale and then lost its row (e.g. a crash before the write).
+        trace: this.trace(row.offlineId),
+      }));
+    }
+
+    const checked = index !== null;
+    const counts = this.tally.counts;
+    const ledgerCount = (kind: ViolationKind): number | null => (checked ? counts[kind] : null);
+    const invariants: Invariants = {
+      checked,
+      lost: ledgerCount('lost'),
+      duplicated: ledgerCount('duplicated'),
+      phantom: ledgerCount('phantom'),
+      mismatched: ledgerCount('mismatched'),
+      unsound: ledgerCount('unsound'),
+      stuck: counts.stuck,
+      collided: counts.collided,
+      rejected: counts.rejected,
+    };
+    return {
+      invariants,
+      matchedBy: checked ? this.matchedBy : null,
+      sales: this.sales,
+      salesByStatus: this.salesByStatus,
+      ledgerRows: phantoms?.rowsInScope ?? null,
+      localFailures: this.failures.length,
+      examples: this.tally.examples,
+    };
+  }
+
+  /** One sale against the server rows attributed to it (null: no ledger). */
+  private checkSale(sale: TransactionLocal, rows: readonly LedgerRow[] | null): void {
+    const { tally, trace } = this;
     const notStored = rows !== null && rows.length === 0;
     const rejected = isRejectedOnDevice(sale) && (rows === null || notStored);
     if (rejected) {
@@ -190,6 +298,7 @@ export function checkInvariants(input: CheckInput): CheckResult {
     }
     if (rows === null) return;
     if (notStored && !rejected) {
+      const underReference = this.index?.underReference(sale.offlineReference) ?? [];
       const other =
         underReference.length > 0
           ? `; under its reference the server holds another sale (server id ${serverIds(underReference)})`
@@ -235,49 +344,20 @@ export function checkInvariants(input: CheckInput): CheckResult {
       );
       break;
     }
-  });
-
-  for (const row of match?.phantom ?? []) {
-    tally.add('phantom', () => ({
-      kind: 'phantom',
-      offlineId: row.offlineId,
-      offlineReference: row.offlineReference,
-      deviceId: row.deviceId,
-      detail: `server id ${row.serverId} matches no device sale`,
-      device: null,
-      localFailure: null,
-      server: [serverRowOf(row)],
-      differences: [],
-      related: [],
-      // A trace here means the device made the sale and then lost its row (e.g. a crash before the write).
-      trace: trace(row.offlineId),
-    }));
   }
+}
 
-  const checked = match !== null;
-  const ledgerCount = (kind: ViolationKind): number | null => (checked ? tally.counts[kind] : null);
-  const invariants: Invariants = {
-    checked,
-    lost: ledgerCount('lost'),
-    duplicated: ledgerCount('duplicated'),
-    phantom: ledgerCount('phantom'),
-    mismatched: ledgerCount('mismatched'),
-    unsound: ledgerCount('unsound'),
-    stuck: tally.counts.stuck,
-    collided: tally.counts.collided,
-    rejected: tally.counts.rejected,
-  };
-  const salesByStatus = { pending: 0, syncing: 0, synced: 0, failed: 0 };
-  for (const sale of sales) salesByStatus[sale.syncStatus] += 1;
-  return {
-    invariants,
-    matchedBy: match?.matchedBy ?? null,
-    sales: sales.length,
-    salesByStatus,
-    ledgerRows: match?.rowsInScope ?? null,
-    localFailures: failures.length,
-    examples: tally.examples,
-  };
+function bump(counts: Map<number, number>, hash: number): void {
+  counts.set(hash, (counts.get(hash) ?? 0) + 1);
+}
+
+/** The whole check over rows at hand (tests, small runs): both passes over the same rows. */
+export function checkInvariants(input: CheckInput): CheckResult {
+  const rows = [...input.rows];
+  const check = new InvariantCheck(input);
+  check.count(rows);
+  check.check(rows);
+  return check.finish();
 }
 
 /** True when every checked invariant is 0 (rejected sales are reported, not violations). */

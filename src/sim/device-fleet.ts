@@ -193,10 +193,9 @@ export class DeviceFleet {
   }
 
   /** Every row of every device, device by device. */
-  async rows(): Promise<TransactionLocal[]> {
-    const rows: TransactionLocal[] = [];
-    for (const device of this.devices) for (const row of await device.rows()) rows.push(row);
-    return rows;
+  /** Every device's rows, one device at a time (never all of them in memory at once). */
+  async eachDeviceRows(visit: (rows: readonly TransactionLocal[]) => void): Promise<void> {
+    for (const device of this.devices) visit(await device.rows());
   }
 
   shutdown(): void {

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { policyFromConfig } from '../core/policy.ts';
 import type { Logger } from '../core/ports.ts';
 import { createRealClock } from '../core/real-clock.ts';
-import type { TransactionLocal } from '../core/transaction-local.ts';
 import {
   type BackendConnection,
   type ConnectOptions,
@@ -18,13 +17,12 @@ import {
   connectVirtual,
 } from './backend-connection.ts';
 import { createCatalog } from './catalog.ts';
-import { type CheckResult, checkInvariants } from './checker.ts';
+import { type CheckResult, InvariantCheck } from './checker.ts';
 import { DeviceFleet, type HarnessError } from './device-fleet.ts';
 import { deviceIdentity, shardIndices } from './fleet.ts';
 import type { LedgerSource } from './ledger/ledger-source.ts';
 import { parseLedgerSpec, resolveLedgerMapping } from './ledger/ledger-spec.ts';
 import { openLedgerSource } from './ledger/open-ledger-source.ts';
-import type { LedgerRow } from './ledger-row.ts';
 import { MetricsRecorder, type MetricsSnapshot } from './metrics.ts';
 import { summariseMetrics } from './metrics-summary.ts';
 import type { SimClock } from './sim-clock.ts';
@@ -130,8 +128,7 @@ export async function runSimulation(
   const traces = new TraceRecorder({ metrics });
   let fleet: DeviceFleet | null = null;
   let phases: PhaseOutcome;
-  let rows: TransactionLocal[];
-  let ledger: readonly LedgerRow[] | null;
+  let check: CheckResult;
   try {
     fleet = new DeviceFleet({
       sim,
@@ -149,23 +146,23 @@ export async function runSimulation(
       logger: options.logger,
     });
     phases = await runPhases(fleet, { sim, clock, virtualClock, connection, metrics, options, realtime });
-    rows = await fleet.rows();
-    // The device files close before the ledger is read: the two never need to be in memory together.
+    const checking = new InvariantCheck({
+      localFailures: traces.localFailures(),
+      ledger: await connection.readLedger(deviceIds),
+      deviceIds: deviceIds ?? undefined,
+      traceOf: (offlineId) => traces.traceOf(offlineId),
+    });
+    // Two passes over the device files, one device's rows at a time: the run never holds every row.
+    await fleet.eachDeviceRows((rows) => checking.count(rows));
+    await fleet.eachDeviceRows((rows) => checking.check(rows));
     fleet.shutdown();
-    ledger = await connection.readLedger(deviceIds);
+    check = checking.finish();
   } finally {
     fleet?.shutdown();
     await connection.close();
     disposeClock();
   }
 
-  const check = checkInvariants({
-    rows,
-    localFailures: traces.localFailures(),
-    ledger,
-    deviceIds: deviceIds ?? undefined,
-    traceOf: (offlineId) => traces.traceOf(offlineId),
-  });
   const snapshot = metrics.snapshot();
   const { preset = 'seed', ...overrides } = sim.policy;
   const summary = buildSummary({

@@ -3,10 +3,10 @@
  * when the sale was made (virtual and device time, online or not), each time it was claimed, each batch it
  * went out in and what came back, releases, crashes of its device, and when it was marked synced.
  *
- * Memory: a sale holds one small record and one array of steps; a step is shared by every sale it concerns
- * (one BatchRecord per request, one ClaimStep per claim, one ReleaseStep per release), and a batch keeps the
- * core's own outcomes array instead of a copy per row. 100 000 sales with 3 attempts each (batches of 10)
- * take about 48 MB, a quarter of it the sales' own id and reference strings (test/sim/trace.test.ts).
+ * Memory: everything is numbers in typed-array columns (trace-columns.ts) but each sale's offline id and
+ * reference: a sale is an index, its steps a linked list of step nodes, and a claim, a release or a request
+ * is one entry shared by every sale it concerns; a sale's row result sits on its step for that request.
+ * The readable story (SaleTrace) is built on demand, for the few sales a report shows.
  *
  * It also feeds the metrics (sales created, requests, time-to-sync), since it already sees every event with
  * the time it happened: the runner attaches one observer per device and nothing else per event.
@@ -14,6 +14,14 @@
 import type { CoreEvent, CoreObserver, ReleaseReason, RowOutcome } from '../core/events.ts';
 import type { TransportFailure, TransportFailureKind } from '../core/ports.ts';
 import type { MetricsSink, RequestOutcome } from './metrics.ts';
+import {
+  float64Column,
+  Interner,
+  int32Column,
+  nullableInt,
+  nullableOf,
+  uint8Column,
+} from './trace-columns.ts';
 
 /** What the observer of one device needs from the runner. */
 export interface TraceDeviceContext {
@@ -26,20 +34,6 @@ export interface TraceDeviceContext {
    * the network and the backend, so it is reported in wall ms; time-to-sync stays in scenario time.
    */
   readonly speed?: number;
-}
-
-export interface ClaimStep {
-  readonly type: 'claim';
-  readonly atMs: number;
-  /** How many rows this claim took (the sales that share this object). */
-  readonly rows: number;
-}
-
-export interface ReleaseStep {
-  readonly type: 'release';
-  readonly atMs: number;
-  readonly reason: ReleaseReason;
-  readonly rows: number;
 }
 
 /** One request, shared by every sale in it. Read-only to everyone but the observer that fills it in. */
@@ -66,8 +60,6 @@ export interface BatchTrace {
   /** The server's result for one row of this batch, or null when it gave none. */
   resultFor(offlineId: string): RowOutcome | null;
 }
-
-export type SaleStep = ClaimStep | ReleaseStep | BatchTrace;
 
 export interface DeviceCrash {
   readonly deviceId: string;
@@ -119,69 +111,233 @@ export interface SaleTrace {
 }
 
 const DETAIL_LIMIT = 120;
-/** Arrays up to this length are rebuilt at their exact size on append (concat; push and spread leave slack). */
-const EXACT_STEPS = 8;
 
-class BatchRecord implements BatchTrace {
+enum StepKind {
+  Claim = 0,
+  Release = 1,
+  Batch = 2,
+}
+
+/** A row result's code: its status, with the duplicate flag on top. */
+const RESULT_SYNCED = 1;
+const RESULT_FAILED = 2;
+const RESULT_DUPLICATE = 4;
+
+/**
+ * Every sale, step and request of a run, as columns. A sale is an index; its steps are a linked list of
+ * step nodes, each pointing at a claim, a release or a batch shared by every sale it concerns, and holding
+ * this sale's row result when the step is a batch that was answered.
+ */
+class TraceTables {
+  readonly saleIndex = new Map<string, number>();
+  readonly saleIds: string[] = [];
+  readonly saleReferences: string[] = [];
+  readonly saleDevice = int32Column();
+  readonly saleCreatedAtMs = float64Column();
+  readonly saleCreatedAtDevice = float64Column();
+  readonly saleSyncedAtMs = float64Column();
+  readonly saleOnline = uint8Column();
+  readonly saleFirstStep = int32Column();
+  readonly saleLastStep = int32Column();
+
+  stepCount = 0;
+  /** What the step is: the index in the claim, release or batch columns, times 4, plus its StepKind. */
+  readonly stepRef = int32Column();
+  readonly stepNext = int32Column();
+  /** The row result this sale got from the step's request: an index in the result columns, or -1. */
+  readonly stepResult = int32Column();
+
+  resultCount = 0;
+  /** RESULT_SYNCED or RESULT_FAILED, plus RESULT_DUPLICATE. */
+  readonly resultCode = uint8Column();
+  readonly resultServerId = float64Column();
+  /** Row errors are rare (rejected rows): kept by result. */
+  readonly resultErrors = new Map<number, string>();
+
+  claimCount = 0;
+  readonly claimAtMs = float64Column();
+  readonly claimRows = int32Column();
+
+  releaseCount = 0;
+  readonly releaseAtMs = float64Column();
+  readonly releaseRows = int32Column();
+  readonly releaseReason = uint8Column();
+
+  batchCount = 0;
+  readonly batchDevice = int32Column();
+  readonly batchId = int32Column();
+  readonly batchSentAtMs = float64Column();
+  readonly batchRows = int32Column();
+  readonly batchBytes = float64Column();
+  readonly batchEndedAtMs = float64Column();
+  readonly batchStatus = int32Column();
+  /** 0 for none, else 1 + the interned failure kind. */
+  readonly batchFailure = uint8Column();
+  readonly batchResults = int32Column();
+  readonly batchDetails = new Map<number, string>();
+  readonly batchSplits = new Map<number, readonly [number, number]>();
+
+  readonly devices = new Interner<string>();
+  readonly reasons = new Interner<ReleaseReason>();
+  readonly failures = new Interner<TransportFailureKind>();
+
+  constructor(readonly metrics: MetricsSink | null) {}
+
+  addSale(
+    offlineId: string,
+    reference: string,
+    device: number,
+    atMs: number,
+    atDevice: number,
+    online: boolean,
+  ): void {
+    const sale = this.saleIds.length;
+    // A second creation of one id (it cannot happen in the core) would start a new story, as a new record did.
+    this.saleIndex.set(offlineId, sale);
+    this.saleIds.push(offlineId);
+    this.saleReferences.push(reference);
+    this.saleDevice.set(sale, device);
+    this.saleCreatedAtMs.set(sale, atMs);
+    this.saleCreatedAtDevice.set(sale, atDevice);
+    this.saleSyncedAtMs.set(sale, Number.NaN);
+    this.saleOnline.set(sale, online ? 1 : 0);
+    this.saleFirstStep.set(sale, -1);
+    this.saleLastStep.set(sale, -1);
+  }
+
+  /** Appends one step (claim, release or batch `of`) to the story of each sale named. */
+  addStep(offlineIds: readonly string[], kind: StepKind, of: number): void {
+    for (const offlineId of offlineIds) {
+      const sale = this.saleIndex.get(offlineId);
+      if (sale === undefined) continue;
+      const step = this.stepCount++;
+      this.stepRef.set(step, of * 4 + kind);
+      this.stepNext.set(step, -1);
+      const last = this.saleLastStep.get(sale);
+      if (last === -1) this.saleFirstStep.set(sale, step);
+      else this.stepNext.set(last, step);
+      this.saleLastStep.set(sale, step);
+    }
+  }
+
+  addClaim(atMs: number, rows: number): number {
+    const claim = this.claimCount++;
+    this.claimAtMs.set(claim, atMs);
+    this.claimRows.set(claim, rows);
+    return claim;
+  }
+
+  addRelease(atMs: number, rows: number, reason: ReleaseReason): number {
+    const release = this.releaseCount++;
+    this.releaseAtMs.set(release, atMs);
+    this.releaseRows.set(release, rows);
+    this.releaseReason.set(release, this.reasons.indexOf(reason));
+    return release;
+  }
+
+  addBatch(device: number, batchId: number, sentAtMs: number, rows: number, bytes: number): number {
+    const batch = this.batchCount++;
+    this.batchDevice.set(batch, device);
+    this.batchId.set(batch, batchId);
+    this.batchSentAtMs.set(batch, sentAtMs);
+    this.batchRows.set(batch, rows);
+    this.batchBytes.set(batch, bytes);
+    return batch;
+  }
+
+  /** The sale's step for `batch`, or (batch -1) its latest batch step; -1 when it has none. */
+  batchStepOf(sale: number, batch: number): number {
+    let found = -1;
+    for (let step = this.saleFirstStep.get(sale); step !== -1; step = this.stepNext.get(step)) {
+      const ref = this.stepRef.get(step);
+      if (ref % 4 !== StepKind.Batch) continue;
+      if (batch === -1 || ref === batch * 4 + StepKind.Batch) found = step;
+    }
+    return found;
+  }
+
+  /** Keeps a row result on the sale's step for `batch` (-1: its latest batch); a later result replaces it. */
+  setResult(outcome: RowOutcome, batch: number): void {
+    const sale = this.saleIndex.get(outcome.offlineId);
+    if (sale === undefined) return;
+    const step = this.batchStepOf(sale, batch);
+    if (step === -1) return;
+    const status = outcome.status === 'synced' ? RESULT_SYNCED : RESULT_FAILED;
+    let result = this.stepResult.get(step);
+    if (result === -1) {
+      result = this.resultCount++;
+      this.stepResult.set(step, result);
+    }
+    this.resultCode.set(result, status | (outcome.duplicate ? RESULT_DUPLICATE : 0));
+    this.resultServerId.set(result, outcome.serverId ?? Number.NaN);
+    if (outcome.error === null) this.resultErrors.delete(result);
+    else this.resultErrors.set(result, outcome.error);
+  }
+
+  /** The row result a step holds, for the sale `offlineId` whose step it is. */
+  resultOf(step: number, offlineId: string): RowOutcome | null {
+    const result = this.stepResult.get(step);
+    if (result === -1) return null;
+    const code = this.resultCode.get(result);
+    return {
+      offlineId,
+      status: (code & RESULT_SYNCED) !== 0 ? 'synced' : 'failed',
+      duplicate: (code & RESULT_DUPLICATE) !== 0,
+      serverId: nullableOf(this.resultServerId.get(result)),
+      error: this.resultErrors.get(result) ?? null,
+    };
+  }
+}
+
+/**
+ * A request as a BatchTrace, read from the columns when a trace is built: one object per request, so the
+ * sales of a batch share it. Its links to the columns are private fields, so a trace's JSON stays small.
+ */
+class BatchView implements BatchTrace {
   readonly type = 'batch';
+  deviceId = '';
+  batchId = 0;
+  sentAtMs = 0;
+  rows = 0;
+  bytes = 0;
   endedAtMs: number | null = null;
   status: number | null = null;
   failure: TransportFailureKind | null = null;
   detail: string | null = null;
   results: number | null = null;
   split: readonly [number, number] | null = null;
-  /** The core's rows-applied outcomes, shared, not copied; private so JSON of a trace stays small. */
-  #outcomes: readonly RowOutcome[] | null = null;
+  readonly #tables: TraceTables;
+  readonly #batch: number;
 
-  constructor(
-    readonly deviceId: string,
-    readonly batchId: number,
-    readonly sentAtMs: number,
-    readonly rows: number,
-    readonly bytes: number,
-  ) {}
+  constructor(tables: TraceTables, batch: number) {
+    this.#tables = tables;
+    this.#batch = batch;
+  }
 
-  addOutcomes(outcomes: readonly RowOutcome[]): void {
-    this.#outcomes = this.#outcomes === null ? outcomes : this.#outcomes.concat(outcomes);
+  /** Reads the request's columns again: a trace built later sees what has happened since. */
+  refresh(): this {
+    const t = this.#tables;
+    const b = this.#batch;
+    this.deviceId = t.devices.valueAt(t.batchDevice.get(b));
+    this.batchId = t.batchId.get(b);
+    this.sentAtMs = t.batchSentAtMs.get(b);
+    this.rows = t.batchRows.get(b);
+    this.bytes = t.batchBytes.get(b);
+    this.endedAtMs = nullableOf(t.batchEndedAtMs.get(b));
+    this.status = nullableInt(t.batchStatus.get(b));
+    const failure = t.batchFailure.get(b);
+    this.failure = failure === 0 ? null : t.failures.valueAt(failure - 1);
+    this.detail = t.batchDetails.get(b) ?? null;
+    this.results = nullableInt(t.batchResults.get(b));
+    this.split = t.batchSplits.get(b) ?? null;
+    return this;
   }
 
   resultFor(offlineId: string): RowOutcome | null {
-    if (this.#outcomes === null) return null;
-    for (let i = this.#outcomes.length - 1; i >= 0; i--) {
-      const outcome = this.#outcomes[i]!;
-      if (outcome.offlineId === offlineId) return outcome;
-    }
-    return null;
-  }
-}
-
-class SaleRecord {
-  syncedAtMs: number | null = null;
-  steps: SaleStep[] | null = null;
-
-  constructor(
-    readonly offlineId: string,
-    readonly offlineReference: string,
-    readonly deviceId: string,
-    readonly createdAtMs: number,
-    readonly createdAtDevice: number,
-    readonly createdOnline: boolean,
-  ) {}
-
-  latestBatch(): BatchRecord | null {
-    const steps = this.steps ?? [];
-    for (let i = steps.length - 1; i >= 0; i--) {
-      const step = steps[i]!;
-      if (step instanceof BatchRecord) return step;
-    }
-    return null;
-  }
-
-  addStep(step: SaleStep): void {
-    const steps = this.steps;
-    if (steps === null) this.steps = [step];
-    else if (steps.length < EXACT_STEPS) this.steps = steps.concat([step]);
-    else steps.push(step);
+    const sale = this.#tables.saleIndex.get(offlineId);
+    if (sale === undefined) return null;
+    const step = this.#tables.batchStepOf(sale, this.#batch);
+    return step === -1 ? null : this.#tables.resultOf(step, offlineId);
   }
 }
 
@@ -213,23 +369,19 @@ export interface TraceRecorderOptions {
   readonly metrics?: MetricsSink;
 }
 
-/** What the recorder shares with its device observers. */
-interface TraceStore {
-  readonly sales: Map<string, SaleRecord>;
-  readonly metrics: MetricsSink | null;
-}
-
 export class TraceRecorder {
-  private readonly store: TraceStore;
+  private readonly tables: TraceTables;
+  /** The requests some built trace shows, so that every trace shows one object per request. */
+  private readonly views = new Map<number, BatchView>();
   private readonly crashes = new Map<string, DeviceCrash[]>();
   private readonly failures: LocalFailure[] = [];
 
   constructor(options: TraceRecorderOptions = {}) {
-    this.store = { sales: new Map(), metrics: options.metrics ?? null };
+    this.tables = new TraceTables(options.metrics ?? null);
   }
 
   get saleCount(): number {
-    return this.store.sales.size;
+    return this.tables.saleIndex.size;
   }
 
   /**
@@ -237,7 +389,7 @@ export class TraceRecorder {
    * per process, and the old process's batches in flight stay without an outcome (as they did).
    */
   observer(deviceId: string, context: TraceDeviceContext): CoreObserver {
-    return new DeviceObserver(this.store, deviceId, context);
+    return new DeviceObserver(this.tables, this.tables.devices.indexOf(deviceId), context);
   }
 
   recordCrash(deviceId: string, atMs: number, point: string): void {
@@ -247,12 +399,12 @@ export class TraceRecorder {
       this.crashes.set(deviceId, list);
     }
     list.push({ deviceId, atMs, point });
-    this.store.metrics?.recordCrash(atMs);
+    this.tables.metrics?.recordCrash(atMs);
   }
 
   recordLocalFailure(deviceId: string, atMs: number, reference: string, error: string): void {
     this.failures.push({ deviceId, atMs, reference, error });
-    this.store.metrics?.recordLocalFailure(atMs);
+    this.tables.metrics?.recordLocalFailure(atMs);
   }
 
   localFailures(): readonly LocalFailure[] {
@@ -265,36 +417,60 @@ export class TraceRecorder {
 
   /** The story of one sale, or null for an offline id this recorder never saw created. */
   traceOf(offlineId: string): SaleTrace | null {
-    const sale = this.store.sales.get(offlineId);
+    const sale = this.tables.saleIndex.get(offlineId);
     return sale === undefined ? null : this.buildTrace(sale);
   }
 
-  private buildTrace(sale: SaleRecord): SaleTrace {
+  private view(batch: number): BatchView {
+    let view = this.views.get(batch);
+    if (view === undefined) {
+      view = new BatchView(this.tables, batch);
+      this.views.set(batch, view);
+    }
+    return view.refresh();
+  }
+
+  private buildTrace(sale: number): SaleTrace {
+    const t = this.tables;
+    const offlineId = t.saleIds[sale]!;
     const attempts: SaleAttempt[] = [];
     const events: SaleEvent[] = [];
-    for (const step of sale.steps ?? []) {
-      if (step.type === 'batch') {
-        const result = step.resultFor(sale.offlineId);
-        attempts.push({ batch: step, result });
-        events.push({ type: 'attempt', atMs: step.sentAtMs, batch: step, result });
-      } else if (step.type === 'claim') {
-        events.push({ type: 'claimed', atMs: step.atMs, rows: step.rows });
-      } else {
-        events.push({ type: 'released', atMs: step.atMs, reason: step.reason });
+    for (let step = t.saleFirstStep.get(sale); step !== -1; step = t.stepNext.get(step)) {
+      const ref = t.stepRef.get(step);
+      const of = Math.floor(ref / 4);
+      switch ((ref % 4) as StepKind) {
+        case StepKind.Batch: {
+          const batch = this.view(of);
+          const result = t.resultOf(step, offlineId);
+          attempts.push({ batch, result });
+          events.push({ type: 'attempt', atMs: batch.sentAtMs, batch, result });
+          break;
+        }
+        case StepKind.Claim:
+          events.push({ type: 'claimed', atMs: t.claimAtMs.get(of), rows: t.claimRows.get(of) });
+          break;
+        case StepKind.Release:
+          events.push({
+            type: 'released',
+            atMs: t.releaseAtMs.get(of),
+            reason: t.reasons.valueAt(t.releaseReason.get(of)),
+          });
+          break;
       }
     }
-    const until = sale.syncedAtMs ?? Number.POSITIVE_INFINITY;
-    const crashes = this.crashesOf(sale.deviceId).filter(
-      (c) => c.atMs >= sale.createdAtMs && c.atMs <= until,
-    );
+    const deviceId = t.devices.valueAt(t.saleDevice.get(sale));
+    const createdAtMs = t.saleCreatedAtMs.get(sale);
+    const syncedAtMs = nullableOf(t.saleSyncedAtMs.get(sale));
+    const until = syncedAtMs ?? Number.POSITIVE_INFINITY;
+    const crashes = this.crashesOf(deviceId).filter((c) => c.atMs >= createdAtMs && c.atMs <= until);
     return {
-      offlineId: sale.offlineId,
-      offlineReference: sale.offlineReference,
-      deviceId: sale.deviceId,
-      createdAtMs: sale.createdAtMs,
-      createdAtDevice: sale.createdAtDevice,
-      createdOnline: sale.createdOnline,
-      syncedAtMs: sale.syncedAtMs,
+      offlineId,
+      offlineReference: t.saleReferences[sale]!,
+      deviceId,
+      createdAtMs,
+      createdAtDevice: t.saleCreatedAtDevice.get(sale),
+      createdOnline: t.saleOnline.get(sale) === 1,
+      syncedAtMs,
       attempts,
       events: mergeCrashes(events, crashes),
     };
@@ -321,45 +497,38 @@ function mergeCrashes(events: readonly SaleEvent[], crashes: readonly DeviceCras
 const RECENTLY_ENDED = 16;
 
 class DeviceObserver implements CoreObserver {
-  private readonly open = new Map<number, BatchRecord>();
-  private readonly ended = new Map<number, BatchRecord>();
+  /** Batch id -> request index, for the requests of this process in flight and just ended. */
+  private readonly open = new Map<number, number>();
+  private readonly ended = new Map<number, number>();
 
   constructor(
-    private readonly store: TraceStore,
-    private readonly deviceId: string,
+    private readonly tables: TraceTables,
+    private readonly device: number,
     private readonly context: TraceDeviceContext,
   ) {}
 
   onEvent(event: CoreEvent): void {
     const now = this.context.now();
+    const t = this.tables;
     switch (event.type) {
       case 'transaction-created':
-        this.store.sales.set(
+        t.addSale(
           event.offlineId,
-          new SaleRecord(
-            event.offlineId,
-            event.offlineReference,
-            this.deviceId,
-            now,
-            event.createdAtDevice,
-            this.context.isOnline(),
-          ),
+          event.offlineReference,
+          this.device,
+          now,
+          event.createdAtDevice,
+          this.context.isOnline(),
         );
-        this.store.metrics?.recordSaleCreated(now);
+        t.metrics?.recordSaleCreated(now);
         return;
       case 'rows-claimed':
-        this.addStep(event.offlineIds, { type: 'claim', atMs: now, rows: event.offlineIds.length });
+        t.addStep(event.offlineIds, StepKind.Claim, t.addClaim(now, event.offlineIds.length));
         return;
       case 'batch-sending': {
-        const batch = new BatchRecord(
-          this.deviceId,
-          event.batchId,
-          now,
-          event.offlineIds.length,
-          event.bytes,
-        );
+        const batch = t.addBatch(this.device, event.batchId, now, event.offlineIds.length, event.bytes);
         this.open.set(event.batchId, batch);
-        this.addStep(event.offlineIds, batch);
+        t.addStep(event.offlineIds, StepKind.Batch, batch);
         return;
       }
       case 'batch-failed':
@@ -367,14 +536,14 @@ class DeviceObserver implements CoreObserver {
         return;
       case 'batch-answered': {
         const batch = this.batchFor(now, event.batchId, event.offlineIds);
-        batch.endedAtMs = now;
-        batch.status = event.status;
-        batch.results = event.results;
-        this.store.metrics?.recordRequest({
+        t.batchEndedAtMs.set(batch, now);
+        t.batchStatus.set(batch, event.status);
+        t.batchResults.set(batch, event.results ?? -1);
+        t.metrics?.recordRequest({
           atMs: now,
           latencyMs: this.latencyOf(batch, now),
-          rows: batch.rows,
-          bytes: batch.bytes,
+          rows: t.batchRows.get(batch),
+          bytes: t.batchBytes.get(batch),
           outcome: { kind: 'ok', status: event.status },
         });
         return;
@@ -383,43 +552,38 @@ class DeviceObserver implements CoreObserver {
         this.rowsApplied(now, event.batchId, event.outcomes);
         return;
       case 'rows-released':
-        this.addStep(event.offlineIds, {
-          type: 'release',
-          atMs: now,
-          reason: event.reason,
-          rows: event.offlineIds.length,
-        });
+        t.addStep(
+          event.offlineIds,
+          StepKind.Release,
+          t.addRelease(now, event.offlineIds.length, event.reason),
+        );
         return;
       case 'batch-split': {
         const batch = this.open.get(event.batchId) ?? this.ended.get(event.batchId);
-        if (batch) batch.split = event.sizes;
+        if (batch !== undefined) t.batchSplits.set(batch, event.sizes);
         return;
       }
     }
   }
 
   /** Wall ms in real time (scenario ms / speed), whatever speed the scenario's clock runs at. */
-  private latencyOf(batch: BatchRecord, now: number): number {
-    return (now - batch.sentAtMs) / (this.context.speed ?? 1);
-  }
-
-  private addStep(offlineIds: readonly string[], step: SaleStep): void {
-    for (const offlineId of offlineIds) this.store.sales.get(offlineId)?.addStep(step);
+  private latencyOf(batch: number, now: number): number {
+    return (now - this.tables.batchSentAtMs.get(batch)) / (this.context.speed ?? 1);
   }
 
   /** The batch of an outcome; one the observer never saw sent (e.g. an offline check before sending) is created now. */
-  private batchFor(now: number, batchId: number, offlineIds: readonly string[]): BatchRecord {
+  private batchFor(now: number, batchId: number, offlineIds: readonly string[]): number {
     const known = this.open.get(batchId);
-    if (known) return known;
-    const batch = new BatchRecord(this.deviceId, batchId, now, offlineIds.length, 0);
+    if (known !== undefined) return known;
+    const batch = this.tables.addBatch(this.device, batchId, now, offlineIds.length, 0);
     this.open.set(batchId, batch);
-    this.addStep(offlineIds, batch);
+    this.tables.addStep(offlineIds, StepKind.Batch, batch);
     return batch;
   }
 
-  private close(batch: BatchRecord): void {
-    this.open.delete(batch.batchId);
-    this.ended.set(batch.batchId, batch);
+  private close(batchId: number, batch: number): void {
+    this.open.delete(batchId);
+    this.ended.set(batchId, batch);
     if (this.ended.size > RECENTLY_ENDED) this.ended.delete(this.ended.keys().next().value!);
   }
 
@@ -429,13 +593,16 @@ class DeviceObserver implements CoreObserver {
     offlineIds: readonly string[],
     failure: TransportFailure,
   ): void {
+    const t = this.tables;
     const batch = this.batchFor(now, batchId, offlineIds);
-    batch.endedAtMs = now;
-    batch.failure = failure.kind;
-    batch.status = failure.kind === 'http' ? failure.status : null;
-    batch.detail = failureDetail(failure);
-    this.close(batch);
-    const sink = this.store.metrics;
+    t.batchEndedAtMs.set(batch, now);
+    t.batchFailure.set(batch, 1 + t.failures.indexOf(failure.kind));
+    t.batchStatus.set(batch, failure.kind === 'http' ? failure.status : -1);
+    const detail = failureDetail(failure);
+    if (detail === null) t.batchDetails.delete(batch);
+    else t.batchDetails.set(batch, detail);
+    this.close(batchId, batch);
+    const sink = t.metrics;
     if (sink === null) return;
     const outcome = requestOutcome(failure);
     if (outcome === null) {
@@ -445,32 +612,28 @@ class DeviceObserver implements CoreObserver {
     sink.recordRequest({
       atMs: now,
       latencyMs: this.latencyOf(batch, now),
-      rows: batch.rows,
-      bytes: batch.bytes,
+      rows: t.batchRows.get(batch),
+      bytes: t.batchBytes.get(batch),
       outcome,
     });
   }
 
   private rowsApplied(now: number, batchId: number, outcomes: readonly RowOutcome[]): void {
+    const t = this.tables;
     const batch = this.open.get(batchId) ?? this.ended.get(batchId);
-    if (batch) {
-      batch.addOutcomes(outcomes);
-      this.close(batch);
-    } else {
-      // Outcomes outside a known batch (the core marks an isolated rejected row `failed` with batch id 0):
-      // they belong to the story of each sale's latest attempt.
-      for (const outcome of outcomes)
-        this.store.sales.get(outcome.offlineId)?.latestBatch()?.addOutcomes([outcome]);
-    }
-    const sink = this.store.metrics;
+    // Outcomes outside a known batch (the core marks an isolated rejected row `failed` with batch id 0):
+    // they belong to the story of each sale's latest attempt (-1).
+    for (const outcome of outcomes) t.setResult(outcome, batch ?? -1);
+    if (batch !== undefined) this.close(batchId, batch);
+    const sink = t.metrics;
     for (const outcome of outcomes) {
       if (outcome.duplicate) sink?.recordDuplicate(now);
       if (outcome.status === 'failed') sink?.recordRejected(now);
       if (outcome.status !== 'synced') continue;
-      const sale = this.store.sales.get(outcome.offlineId);
-      if (sale === undefined || sale.syncedAtMs !== null) continue;
-      sale.syncedAtMs = now;
-      sink?.recordSynced(now, now - sale.createdAtMs, sale.createdOnline);
+      const sale = t.saleIndex.get(outcome.offlineId);
+      if (sale === undefined || !Number.isNaN(t.saleSyncedAtMs.get(sale))) continue;
+      t.saleSyncedAtMs.set(sale, now);
+      sink?.recordSynced(now, now - t.saleCreatedAtMs.get(sale), t.saleOnline.get(sale) === 1);
     }
   }
 }

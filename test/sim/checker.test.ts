@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toMajor } from '../../src/core/money.ts';
 import type { TransactionLocal } from '../../src/core/transaction-local.ts';
-import { type CheckInput, checkInvariants, type Invariants, isClean } from '../../src/sim/checker.ts';
+import {
+  type CheckInput,
+  checkInvariants,
+  InvariantCheck,
+  type Invariants,
+  isClean,
+} from '../../src/sim/checker.ts';
 import { type LedgerRow, serverRowOf } from '../../src/sim/ledger-row.ts';
 import { TraceRecorder } from '../../src/sim/trace.ts';
 import {
@@ -469,6 +475,86 @@ describe('checkInvariants: properties', () => {
         expect(result.invariants).toEqual({ ...ZERO, phantom: 1 });
       }),
     );
+  });
+});
+
+describe('InvariantCheck: one device at a time', () => {
+  /** The rows as the runner gives them: each device's rows in one call, in device order. */
+  function byDevice(input: CheckInput): ReturnType<typeof checkInvariants> {
+    const devices = new Map<string, TransactionLocal[]>();
+    for (const row of input.rows) devices.set(row.deviceId, [...(devices.get(row.deviceId) ?? []), row]);
+    const checking = new InvariantCheck(input);
+    for (const rows of devices.values()) checking.count(rows);
+    for (const rows of devices.values()) checking.check(rows);
+    return checking.finish();
+  }
+
+  const damaged = fc.record({
+    base: ledgerCase,
+    // Pairs of sales made to share a reference (a collision, maybe across devices), rows dropped, copied.
+    collide: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 3 }),
+    drop: fc.array(fc.nat(), { maxLength: 3 }),
+    copy: fc.array(fc.nat(), { maxLength: 2 }),
+    failures: fc.array(fc.nat(), { maxLength: 2 }),
+  });
+
+  /**
+   * The oracle: every row counted twice, so every sale looks shared and is checked the grouped way
+   * (assignGroup, checkCollisions), as the whole check was before it streamed.
+   */
+  function allGrouped(input: CheckInput): ReturnType<typeof checkInvariants> {
+    const checking = new InvariantCheck(input);
+    checking.count(input.rows);
+    checking.count(input.rows);
+    checking.check(input.rows);
+    return checking.finish();
+  }
+
+  it('counts what checking every sale the grouped way counts, whatever collides or is lost across devices', () => {
+    fc.assert(
+      fc.property(damaged, ({ base, collide, drop, copy, failures }) => {
+        const rows = [...base.rows];
+        for (const [from, to] of collide) {
+          const target = to % rows.length;
+          rows[target] = { ...rows[target]!, offlineReference: rows[from % rows.length]!.offlineReference };
+        }
+        const ledger = ledgerFor(rows, base.byReference, base.shuffle);
+        for (const pick of drop) if (ledger.length > 0) ledger.splice(pick % ledger.length, 1);
+        for (const pick of copy)
+          if (ledger.length > 0) ledger.push({ ...ledger[pick % ledger.length]!, serverId: 50_000 + pick });
+        const localFailures = failures.map((pick, i) => ({
+          deviceId: 'DEV-9',
+          atMs: i,
+          reference: rows[pick % rows.length]!.offlineReference,
+          error: 'UNIQUE constraint failed',
+        }));
+        // The same order for both (device by device), so that both call the same sale of a collision first.
+        const ordered = [...rows].sort((x, y) => x.deviceId.localeCompare(y.deviceId));
+        const input = { rows: ordered, ledger, localFailures };
+        const whole = allGrouped(input);
+        const streamed = byDevice(input);
+        expect(streamed.invariants).toEqual(whole.invariants);
+        expect(streamed.ledgerRows).toBe(whole.ledgerRows);
+        expect(streamed.salesByStatus).toEqual(whole.salesByStatus);
+        for (const kind of Object.keys(whole.examples) as (keyof typeof whole.examples)[]) {
+          const ids = (result: typeof whole) =>
+            result.examples[kind].map((v) => v.offlineId ?? v.offlineReference).sort();
+          expect(ids(streamed)).toEqual(ids(whole));
+        }
+      }),
+    );
+  });
+
+  it('a sale sharing its reference with a sale of another device is collided, the dropped one lost', () => {
+    const a = sale({ offlineReference: 'SHARED-1', deviceId: 'DEV-1', offlineId: uuidFor(1) });
+    const b = sale({ offlineReference: 'SHARED-1', deviceId: 'DEV-2', offlineId: uuidFor(2) });
+    const c = sale({ offlineReference: 'DEV-1-2', deviceId: 'DEV-1', offlineId: uuidFor(3) });
+    // The spec's backend keeps the first sale under a reference and answers the second as a duplicate.
+    const ledger = cleanLedger([a, c]);
+    const result = byDevice({ rows: [a, c, b], ledger });
+    expect(result.invariants).toEqual({ ...ZERO, collided: 1, lost: 1, unsound: 1 });
+    expect(result.examples.lost[0]!.offlineId).toBe(b.offlineId);
+    expect(result.ledgerRows).toBe(2);
   });
 });
 
