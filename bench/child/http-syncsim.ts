@@ -1,75 +1,71 @@
 /**
- * Benchmark 3, syncsim's side: a realtime run against a backend URL (`syncsim serve` in another process),
- * with every device selling faster than its requests can go, so each device always has rows to send and
- * keeps its one connection busy (hardened: single-flight, one request in flight per device).
+ * Benchmark 3, syncsim's side: a realtime run against a backend URL (`syncsim serve` in another process), in
+ * one of the loads of lib/http-load.ts (backlog: offline, then a drain in full batches; trickle: selling
+ * faster than the requests can carry). Hardened policy: one request in flight per device.
  *
- *   node bin/run-typescript.js bench/child/http-syncsim.ts --url http://127.0.0.1:PORT --devices 32 --seconds 10 \
- *     --rate 200 --out DIR
+ *   node bin/run-typescript.js bench/child/http-syncsim.ts --url http://127.0.0.1:PORT --kind backlog \
+ *     --devices 32 --sales 3000 --hours 3 --speed 600 --out DIR
  *
- * The scenario is steady-day with the overrides of lib/http-load.ts. Requests per second are counted over
- * the fault phase only, from its first to its last progress report: start-up (opening device files) and
- * the end (reading the rows back) are not load.
+ * Requests per second come from the run's per-minute timeline (requestRate): start-up (opening device
+ * files), the offline hours and the end (reading the rows back) are not load.
  */
 import { loadScenario } from '../../src/scenarios/loader.ts';
 import { runSimulation } from '../../src/sim/runner.ts';
 import { numberFlag, readFlags, stringFlag } from '../lib/child-args.ts';
 import { emitResult, peakRssKb } from '../lib/child-result.ts';
-import { HTTP_SPEED, loadOverrides } from '../lib/http-load.ts';
+import {
+  LOAD_KINDS,
+  type LoadKind,
+  type LoadShape,
+  loadOverrides,
+  loadStartMinute,
+  requestRate,
+} from '../lib/http-load.ts';
 
-interface Window {
-  startMs: number;
-  startRequests: number;
-  endMs: number;
-  endRequests: number;
-}
-
-const flags = readFlags(['url', 'devices', 'seconds', 'rate', 'seed', 'out']);
-const devices = numberFlag(flags, 'devices');
-const target = { kind: 'target', url: stringFlag(flags, 'url'), connections: devices };
+const flags = readFlags(['url', 'kind', 'devices', 'sales', 'hours', 'speed', 'seed', 'out']);
+const kind = stringFlag(flags, 'kind');
+if (!LOAD_KINDS.includes(kind as LoadKind)) throw new Error(`--kind must be one of ${LOAD_KINDS.join(', ')}`);
+const shape: LoadShape = {
+  kind: kind as LoadKind,
+  devices: numberFlag(flags, 'devices'),
+  sales: numberFlag(flags, 'sales'),
+  hours: numberFlag(flags, 'hours'),
+  speed: numberFlag(flags, 'speed'),
+};
+const target = { kind: 'target', url: stringFlag(flags, 'url'), connections: shape.devices };
 const { scenario } = await loadScenario('steady-day', [
-  ...loadOverrides({ devices, seconds: numberFlag(flags, 'seconds'), rate: numberFlag(flags, 'rate') }),
+  ...loadOverrides(shape),
   `backend=${JSON.stringify(target)}`,
 ]);
 
-const window: Window = { startMs: 0, startRequests: 0, endMs: 0, endRequests: 0 };
-let started = false;
 const baseRssKb = peakRssKb();
 const result = await runSimulation(scenario, {
   scenario: 'steady-day',
   seed: stringFlag(flags, 'seed', '1'),
   outDir: stringFlag(flags, 'out'),
-  realtime: { speed: HTTP_SPEED },
-  onProgress: (progress) => {
-    const now = performance.now();
-    if (progress.phase === 'fault' && !started) {
-      started = true;
-      window.startMs = now;
-      window.startRequests = progress.requests;
-    }
-    if (started && (progress.phase === 'fault' || progress.phase === 'check')) {
-      window.endMs = now;
-      window.endRequests = progress.requests;
-    }
-  },
+  realtime: { speed: shape.speed },
 });
-if (!started) throw new Error('the run never reported its fault phase');
 const { summary } = result;
-const wallMs = window.endMs - window.startMs;
-const requests = window.endRequests - window.startRequests;
+const rate = requestRate(result.metrics.timeline, shape.speed, loadStartMinute(shape));
+console.error(
+  JSON.stringify(result.metrics.timeline.filter((r) => r.requests > 0).map((r) => [r.minute, r.requests])),
+);
+if (rate.requests === 0) throw new Error('the run made no requests');
 
 emitResult({
-  wallMs,
+  wallMs: rate.seconds * 1000,
   baseRssKb,
   counts: {
-    connections: devices,
-    requests,
+    connections: shape.devices,
+    requests: rate.requests,
     requestsTotal: summary.requests.total,
     requestsOk: summary.requests.ok,
     sales: summary.sales.created,
+    synced: summary.sales.synced,
     harnessErrors: summary.harnessErrors,
   },
   figures: {
-    requestsPerSecond: requests / (wallMs / 1000),
+    requestsPerSecond: rate.perSecond,
     latencyP50: summary.latency.requestMs.p50,
     latencyP99: summary.latency.requestMs.p99,
     rowsPerRequestP50: summary.batches.rows.p50,

@@ -87,7 +87,10 @@ const start = performance.now();
 const clock = createFloorClock(sim.startEpochMs);
 const pool = new DeviceFilePool(maxOpenDevices(openFileLimit(), sim.sqliteJournal));
 const databases: DeviceDatabase[] = identities.map((identity) =>
-  pool.database(join(out, 'devices', `${identity.deviceId}.sqlite`), deviceFileOptions(sim)),
+  pool.database(
+    join(out, 'devices', `${identity.deviceId}.sqlite`),
+    deviceFileOptions(sim, identities.length),
+  ),
 );
 const backend = await buildBackend(
   inProcessBackendOptions(sim.backend, { seed, outDir: out, synchronous: sim.sqliteSynchronous }),

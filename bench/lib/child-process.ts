@@ -35,7 +35,13 @@ export interface ChildRun {
 /** The command line, as a user would type it from the repository root. */
 export function commandLine(run: ChildRun): string {
   const args = run.scratch ? [...run.args, '--out', '<tmp dir>'] : run.args;
-  return ['node', ...syncsimNodeFlags(), 'bin/run-typescript.js', `bench/child/${run.child}.ts`, ...args].join(' ');
+  return [
+    'node',
+    ...syncsimNodeFlags(),
+    'bin/run-typescript.js',
+    `bench/child/${run.child}.ts`,
+    ...args,
+  ].join(' ');
 }
 
 function lastLine(text: string): string {

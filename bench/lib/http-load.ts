@@ -1,41 +1,128 @@
 /**
- * The load scenario of benchmark 3, shared by its syncsim child (which runs it) and the report (which prints
- * it as the `syncsim run` command a user would type for the same load).
+ * The loads of benchmark 3, shared by its syncsim child (which runs them) and the report (which prints each
+ * as the `syncsim run` command a user would type for the same load). Two shapes:
+ *
+ * - backlog: every device trades offline, then reconnects and drains its backlog in full batches (the
+ *   hardened policy's 100 rows): the offline-first sync this harness exists for. The sales are made before
+ *   the measured window, so it measures sending, not selling. Judged against the target.
+ * - trickle: every device sells faster than its requests can carry, online all along, so each request
+ *   carries the one or two rows made since the last. Every request then costs the generator a sale's
+ *   SQLite work too (benchmark 5), on the core the server leaves it: shown, not judged.
  */
 
-/** One wall second is one scenario hour, so salesPerHour reads as sales per wall second. */
-export const HTTP_SPEED = 3_600;
+export const LOAD_KINDS = ['backlog', 'trickle'] as const;
+export type LoadKind = (typeof LOAD_KINDS)[number];
 
 export interface LoadShape {
-  readonly url: string;
+  readonly kind: LoadKind;
   /** Devices, and so connections: each device has at most one request in flight (single-flight). */
   readonly devices: number;
-  readonly seconds: number;
-  /** Sales per device per wall second: more than its requests can carry, so it always has rows to send. */
-  readonly rate: number;
+  /** Scenario ms per wall ms. */
+  readonly speed: number;
+  /** backlog: sales per device made offline; trickle: sales per device per wall second. */
+  readonly sales: number;
+  /** backlog: scenario hours offline (selling), then as many online; trickle: scenario hours online. */
+  readonly hours: number;
+}
+
+/** The trickle runs one scenario hour per wall second: salesPerHour reads as sales per wall second. */
+export const TRICKLE_SPEED = 3_600;
+
+/** The loads of benchmark 3 at the given sizes, backlog first. */
+export function loadShapes(sizes: {
+  readonly devices: number;
+  readonly backlog: { readonly sales: number; readonly hours: number; readonly speed: number };
+  readonly trickle: { readonly rate: number; readonly seconds: number };
+}): LoadShape[] {
+  return [
+    { kind: 'backlog', devices: sizes.devices, ...sizes.backlog },
+    {
+      kind: 'trickle',
+      devices: sizes.devices,
+      speed: TRICKLE_SPEED,
+      sales: sizes.trickle.rate,
+      hours: (sizes.trickle.seconds * TRICKLE_SPEED) / 3_600,
+    },
+  ];
+}
+
+/** steady-day starts at 06:00 local time: hour h of the run is local hour 6 + h. */
+const FIRST_LOCAL_HOUR = 6;
+
+function hourlyFor(hours: number): number[] {
+  const hourly = new Array<number>(24).fill(0);
+  for (let h = 0; h < Math.min(hours, 24); h++) hourly[(FIRST_LOCAL_HOUR + h) % 24] = 1;
+  return hourly;
 }
 
 /**
  * steady-day with these --set overrides. The backend (the target URL, one connection per device) is set by
  * the caller: `--target` on the command line, whose default pool size is the device count up to 256.
  */
-export function loadOverrides(shape: Omit<LoadShape, 'url'>): string[] {
-  return [
+export function loadOverrides(shape: LoadShape): string[] {
+  const common = [
     `devices.count=${shape.devices}`,
-    `duration=${shape.seconds}h`,
-    // A scenario hour lasts 3600 / speed wall seconds.
-    `workload.salesPerHour=${shape.rate * (3_600 / HTTP_SPEED)}`,
-    `workload.hourly=${JSON.stringify(new Array<number>(24).fill(1))}`,
     'network={"timeoutMs":15000}',
     'policy.preset=hardened',
     'heal.enabled=false',
   ];
+  if (shape.kind === 'trickle') {
+    return [
+      ...common,
+      `duration=${shape.hours}h`,
+      // A scenario hour lasts 3600 / speed wall seconds.
+      `workload.salesPerHour=${shape.sales * (3_600 / shape.speed)}`,
+      `workload.hourly=${JSON.stringify(new Array<number>(24).fill(1))}`,
+    ];
+  }
+  return [
+    ...common,
+    `duration=${shape.hours * 2}h`,
+    `workload.salesPerHour=${shape.sales / shape.hours}`,
+    `workload.hourly=${JSON.stringify(hourlyFor(shape.hours))}`,
+    `connectivity=${JSON.stringify({ schedules: [{ kind: 'offline', atMs: 0, durationMs: shape.hours * 3_600_000 }] })}`,
+  ];
 }
 
-/** The same run from the command line (the target URL set by --target). */
-export function loadCommand(shape: LoadShape): string {
+/** The same run from the command line. */
+export function loadCommand(shape: LoadShape, url: string): string {
   const sets = loadOverrides(shape)
     .map((set) => `--set '${set}'`)
     .join(' ');
-  return `syncsim run steady-day ${sets} --target ${shape.url} --speed ${HTTP_SPEED}`;
+  return `syncsim run steady-day ${sets} --target ${url} --speed ${shape.speed}`;
+}
+
+export interface MinuteRequests {
+  readonly minute: number;
+  readonly requests: number;
+}
+
+/** The scenario minute the load starts: a backlog's reconnection (a sale made at the very start may go out
+ * before the offline schedule applies, and must not stretch the window), a trickle's start. */
+export function loadStartMinute(shape: LoadShape): number {
+  return shape.kind === 'backlog' ? shape.hours * 60 : 0;
+}
+
+/**
+ * Requests per wall second over the minutes of the run from `fromMinute` on that had requests, without the
+ * first and the last (a minute partly before the load started or after it ended); all of them when there are
+ * fewer than three.
+ * From the run's per-minute timeline: exact to the request, and a scenario minute is a short wall time
+ * (100 ms at speed 600).
+ */
+export function requestRate(
+  timeline: readonly MinuteRequests[],
+  speed: number,
+  fromMinute = 0,
+): { perSecond: number; requests: number; seconds: number } {
+  const busy = timeline.filter((row) => row.requests > 0 && row.minute >= fromMinute);
+  if (busy.length === 0) return { perSecond: 0, requests: 0, seconds: 0 };
+  const first = busy[0]!.minute;
+  const last = busy[busy.length - 1]!.minute;
+  const [from, to] = last - first >= 2 ? [first + 1, last - 1] : [first, last];
+  const requests = busy
+    .filter((row) => row.minute >= from && row.minute <= to)
+    .reduce((sum, row) => sum + row.requests, 0);
+  const seconds = ((to - from + 1) * 60) / speed;
+  return { perSecond: requests / seconds, requests, seconds };
 }

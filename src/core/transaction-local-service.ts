@@ -95,7 +95,9 @@ const INSERT = `INSERT INTO transaction_local (offline_id, offline_reference, de
 /**
  * The ids of a claim or a release go in as one JSON array parameter: one prepared statement whatever the
  * batch size (a statement per distinct `IN (?, ?, ...)` length would pile up in the statement cache), and no
- * limit on the number of bound variables.
+ * limit on the number of bound variables. Put with a status test written `+sync_status = ...`: the unary
+ * plus keeps SQLite from walking the status index, which visits every row of that status (a claim of 100
+ * rows out of a 3,000-row backlog cost 1.5 ms that way, 0.8 ms looking up the 100 ids).
  */
 const IDS = 'offline_id IN (SELECT value FROM json_each(?))';
 
@@ -248,7 +250,7 @@ export class TransactionLocalService {
     const changed = this.db
       .statement(
         `UPDATE transaction_local SET sync_status = 'syncing', claimed_at = ?, sync_attempts = sync_attempts + 1
-         WHERE sync_status = 'pending' AND ${IDS} RETURNING offline_id`,
+         WHERE ${IDS} AND +sync_status = 'pending' RETURNING offline_id`,
       )
       .all(now, JSON.stringify(rows.map((row) => row.offlineId))) as { offline_id: string }[];
     const claimed = new Set(changed.map((row) => row.offline_id));
@@ -344,7 +346,7 @@ export class TransactionLocalService {
     const rows = this.db
       .statement(
         `UPDATE transaction_local SET sync_status = 'pending', last_error = ?, claimed_at = NULL
-         WHERE sync_status = 'syncing' AND ${IDS} RETURNING offline_id`,
+         WHERE ${IDS} AND +sync_status = 'syncing' RETURNING offline_id`,
       )
       .all(error, JSON.stringify(offlineIds)) as { offline_id: string }[];
     const released = rows.map((row) => row.offline_id);

@@ -64,7 +64,7 @@ export class DeviceFleet {
     const pool = new DeviceFilePool(
       options.maxOpenDevices ?? maxOpenDevices(openFileLimit(), sim.sqliteJournal),
     );
-    const file = deviceFileOptions(sim);
+    const file = deviceFileOptions(sim, options.indices.length);
     const elapsed = () => clock.monotonic();
     const listener: DeviceListener = {
       onCoreEvent: (device, event) => this.observers.get(device)?.onEvent(event),
@@ -192,7 +192,6 @@ export class DeviceFleet {
     return { backlog, online };
   }
 
-  /** Every row of every device, device by device. */
   /** Every device's rows, one device at a time (never all of them in memory at once). */
   async eachDeviceRows(visit: (rows: readonly TransactionLocal[]) => void): Promise<void> {
     for (const device of this.devices) visit(await device.rows());

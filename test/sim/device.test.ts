@@ -95,7 +95,7 @@ async function harness(options: {
       identity: deviceIdentity(0, { count: 1, branches: 1, groups: [] }),
       directory: dir.path,
       pool: new DeviceFilePool(4),
-      file: deviceFileOptions({ sqliteSynchronous: 'off', sqliteJournal: options.journal ?? 'memory' }),
+      file: deviceFileOptions({ sqliteSynchronous: 'off', sqliteJournal: options.journal ?? 'memory' }, 1),
       simClock: clock,
       deviceClock: createDeviceClock(clock),
       random: createRandom('device-test', 'device', 0),
