@@ -13,7 +13,7 @@ import type { ReferenceFormat } from './policy.ts';
 import type { Clock, Logger, Random } from './ports.ts';
 import { silentLogger } from './ports.ts';
 import type { ParsedSyncResult } from './protocol.ts';
-import type { NewTransaction, SyncStatus, TransactionLocal } from './transaction-local.ts';
+import type { NewTransaction, SaleKey, SyncStatus, TransactionLocal } from './transaction-local.ts';
 import { itemsToWire } from './transaction-local.ts';
 import { uuidV4 } from './uuid.ts';
 
@@ -420,6 +420,14 @@ export class TransactionLocalService {
         `DELETE FROM transaction_local WHERE sync_status = 'synced' AND COALESCE(synced_at, created_at_device) < ?`,
       )
       .run(cutoff).changes;
+  }
+
+  /** The offline id and reference of every row, oldest first: what a check counts before reading rows. */
+  async listSaleKeys(): Promise<SaleKey[]> {
+    const rows = this.db
+      .statement('SELECT offline_id, offline_reference FROM transaction_local ORDER BY id')
+      .all() as { offline_id: string; offline_reference: string }[];
+    return rows.map((row) => ({ offlineId: row.offline_id, offlineReference: row.offline_reference }));
   }
 
   /** Every row, oldest first, optionally of one status (inspection and the checker). */

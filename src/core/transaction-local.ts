@@ -39,6 +39,9 @@ export interface TransactionLocal {
   readonly syncedAt: number | null;
 }
 
+/** What identifies a sale: its offline id, and the reference its policy gave it. */
+export type SaleKey = Pick<TransactionLocal, 'offlineId' | 'offlineReference'>;
+
 export interface SaleItem {
   readonly productId: number;
   readonly productName: string;

@@ -8,7 +8,7 @@
  * sale of the group goes to a sale left without one (mismatched). Two colliding sales with identical
  * content cannot be told apart at all, and only one of them counts as stored.
  */
-import type { TransactionLocal } from '../core/transaction-local.ts';
+import type { SaleKey, TransactionLocal } from '../core/transaction-local.ts';
 import { sameSale } from './checker-compare.ts';
 import type { MatchKey } from './checker-types.ts';
 import type { LedgerRow } from './ledger-row.ts';
@@ -59,7 +59,7 @@ export function matchKeyOf(ledger: readonly LedgerRow[]): MatchKey {
   return ledger.every((row) => row.offlineId !== null) ? 'offline-id' : 'offline-reference';
 }
 
-export function saleKey(sale: TransactionLocal, matchedBy: MatchKey): string {
+export function saleKey(sale: SaleKey, matchedBy: MatchKey): string {
   return matchedBy === 'offline-id' ? sale.offlineId : sale.offlineReference;
 }
 

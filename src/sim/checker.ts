@@ -16,7 +16,7 @@
  * - unsound: `synced` on the device, and no server row for it (the server may hold another sale under its
  *   reference: the spec's backend answers a colliding sale as a successful duplicate).
  */
-import type { TransactionLocal } from '../core/transaction-local.ts';
+import type { SaleKey, TransactionLocal } from '../core/transaction-local.ts';
 import { saleDifferences } from './checker-compare.ts';
 import { assignGroup, hashKey, LedgerIndex, matchKeyOf, saleKey } from './checker-match.ts';
 import {
@@ -187,8 +187,8 @@ export class InvariantCheck {
     for (const failure of this.failures) bump(this.referenceCounts, hashKey(failure.reference));
   }
 
-  /** First pass: every row, once. */
-  count(rows: Iterable<TransactionLocal>): void {
+  /** First pass: every row's keys, once. */
+  count(rows: Iterable<SaleKey>): void {
     for (const sale of rows) {
       bump(this.keyCounts, hashKey(saleKey(sale, this.matchedBy)));
       bump(this.referenceCounts, hashKey(sale.offlineReference));

@@ -13,7 +13,8 @@ import type { SyncPolicy } from '../core/policy.ts';
 import { type Clock, type Logger, type Random, type Transport, TransportError } from '../core/ports.ts';
 import { createPosCore, type PosCore } from '../core/pos-core.ts';
 import { chance, sample } from '../core/random.ts';
-import type { SyncStatus, TransactionLocal } from '../core/transaction-local.ts';
+import type { SaleKey, SyncStatus, TransactionLocal } from '../core/transaction-local.ts';
+import type { TransactionLocalService } from '../core/transaction-local-service.ts';
 import { type CrashConfig, DeviceCrashed } from './crashes.ts';
 import type { DeviceClock } from './device-clock.ts';
 import type { DeviceFileOptions, DeviceFilePool } from './device-file-pool.ts';
@@ -170,12 +171,21 @@ export class VirtualDevice {
   }
 
   /** Every row of the device file (after the run; opens the file if the app is down). */
-  async rows(): Promise<TransactionLocal[]> {
+  rows(): Promise<TransactionLocal[]> {
+    return this.read((store) => store.listTransactions());
+  }
+
+  /** The offline id and reference of every row, read as rows() reads. */
+  saleKeys(): Promise<SaleKey[]> {
+    return this.read((store) => store.listSaleKeys());
+  }
+
+  private async read<T>(query: (store: TransactionLocalService) => Promise<T>): Promise<T> {
     const incarnation = this.incarnation;
-    if (incarnation?.alive) return incarnation.core.store.listTransactions();
+    if (incarnation?.alive) return query(incarnation.core.store);
     const reader = this.createIncarnation();
     try {
-      return await reader.core.store.listTransactions();
+      return await query(reader.core.store);
     } finally {
       reader.alive = false;
       this.disposeDatabase(reader.core.database);

@@ -152,8 +152,8 @@ export async function runSimulation(
       deviceIds: deviceIds ?? undefined,
       traceOf: (offlineId) => traces.traceOf(offlineId),
     });
-    // Two passes over the device files, one device's rows at a time: the run never holds every row.
-    await fleet.eachDeviceRows((rows) => checking.count(rows));
+    // Two passes over the device files, one device at a time: the run never holds every row.
+    await fleet.eachDeviceSaleKeys((keys) => checking.count(keys));
     await fleet.eachDeviceRows((rows) => checking.check(rows));
     fleet.shutdown();
     check = checking.finish();

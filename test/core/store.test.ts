@@ -569,6 +569,15 @@ describe('getStatistics, retryFailedTransactions, cleanupOldSyncedTransactions, 
       ids([rows[2]!, rows[4]!]),
     );
   });
+
+  it('listSaleKeys gives the offline id and reference of every row, oldest first, whatever its status', async () => {
+    const d = device(HARDENED_POLICY);
+    const rows = await d.sales(4);
+    await d.core.store.markFailed([rows[2]!.offlineId], 'x');
+    expect(await d.core.store.listSaleKeys()).toEqual(
+      rows.map((row) => ({ offlineId: row.offlineId, offlineReference: row.offlineReference })),
+    );
+  });
 });
 
 describe('schema and database lifecycle', () => {
