@@ -2,8 +2,8 @@
 // every source file it imports into one ES module at start (about 0.1 s), written under
 // node_modules/.cache/syncsim/ so that packages resolve from there as from the sources. Why not tsx's
 // loader: on Node 20 its hooks run in a second V8 thread for the whole process, about 64 MB of RSS that a
-// 1,000-device run pays to the end (bench/PROFILING.md). Where the cache cannot be written (a read-only
-// install), tsx's loader runs the sources instead.
+// 1,000-device run pays to the end (bench/PROFILING.md). Where compiling cannot be done (a read-only install,
+// an esbuild binary that will not start), tsx's loader runs the sources instead.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -61,9 +61,9 @@ export async function compileTypeScript(entry) {
   return outfile;
 }
 
-function isUnwritable(error) {
-  const code = error instanceof Error && 'code' in error ? error.code : undefined;
-  return code === 'EACCES' || code === 'EROFS' || code === 'EPERM';
+/** esbuild's own report of errors in the sources: tsx would fail on them too, so they are shown as they are. */
+function isBuildFailure(error) {
+  return error instanceof Error && 'errors' in error && Array.isArray(error.errors);
 }
 
 /** Imports a TypeScript entry of this repository, compiled as above. */
@@ -72,7 +72,9 @@ export async function importTypeScript(entry) {
   try {
     compiled = await compileTypeScript(entry);
   } catch (error) {
-    if (!isUnwritable(error)) throw error;
+    // Anything else (a cache that cannot be written, an esbuild binary that will not start) costs memory, not
+    // correctness: tsx's loader runs the same sources.
+    if (isBuildFailure(error)) throw error;
     const { register } = await import('tsx/esm/api');
     register();
     return import(pathToFileURL(resolve(entry)).href);

@@ -140,7 +140,7 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
       `Invariant violations and harness errors in the runs: ${violations} (the run did all its work when 0).`,
       `SQLite \`synchronous\` of the floor's device files: ${synchronousName(floors[0]?.counts.deviceSynchronous)}. ` +
         'The floor opens its device files and its ledger exactly as the run does (`deviceFileOptions`: the ' +
-        "scenario's `sqliteSynchronous` and `sqliteJournal`, 1 KiB pages, 16 KiB cache; `inProcessBackendOptions`: " +
+        "scenario's `sqliteSynchronous` and `sqliteJournal`, 1 KiB pages, the page cache of a 16 MiB fleet budget (16 KiB each at 1,000 devices); `inProcessBackendOptions`: " +
         'an exclusive ledger file), so both sides pay the same SQLite costs per write.',
       "Floor writes per device, as the core makes them under the scenario's policy: every sale one insert " +
         'transaction; claiming, seed: one UPDATE to `syncing` per row; hardened: one conditional UPDATE per batch; ' +

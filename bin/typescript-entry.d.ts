@@ -1,0 +1,4 @@
+/** Compiles a TypeScript entry and what it imports from the repository into one module; returns its path. */
+export function compileTypeScript(entry: string): Promise<string>;
+/** Imports a TypeScript entry of the repository, compiled (or, where that cannot be done, under tsx). */
+export function importTypeScript(entry: string): Promise<unknown>;
