@@ -14,7 +14,11 @@ const FIXTURE = join(ROOT, 'test', 'bin', 'fixtures', 'greeting.ts');
 
 describe('typescript-entry', () => {
   const dir = mkdtempSync(join(tmpdir(), 'syncsim-ts-entry-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const outputs: string[] = [];
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    for (const output of outputs) rmSync(output, { force: true });
+  });
 
   it('compiles an entry and its relative imports into one module in the cache, and imports it', async () => {
     const out = await compileTypeScript(FIXTURE);
@@ -30,9 +34,12 @@ describe('typescript-entry', () => {
     await expect(importTypeScript(broken)).rejects.toThrow(/broken\.ts:1:\d+: ERROR: Unexpected ";"/);
   });
 
-  it('runs a script with the argv it would have run directly', () => {
+  it('runs a script with the argv it would have run directly', async () => {
     const script = join(dir, 'argv.ts');
     writeFileSync(script, 'process.stdout.write(JSON.stringify(process.argv.slice(2)) as string);\n');
+    // Its compiled module is named after this temporary file: removed with it, not left in the cache.
+    const compiled = await compileTypeScript(script);
+    outputs.push(compiled, `${compiled}.map`);
     const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'run-typescript.js'), script, '--a', 'b'], {
       encoding: 'utf8',
     });
