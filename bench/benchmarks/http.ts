@@ -1,9 +1,10 @@
 /**
  * Benchmark 3: syncsim as an HTTP load generator, against autocannon as the reference. Both drive a fresh
  * `syncsim serve` in its own process, with the same number of connections, for the same wall time, with the
- * same kind of bodies; the server's own counters say what each side made it do. Two loads (lib/http-load.ts):
- * a backlog drained in full batches, judged against the target (syncsim's requests per second at least 0.9x
- * autocannon's), and a trickle of one or two rows per request, shown.
+ * same kind of bodies; the server's own counters say what each side made it do. Loads (lib/http-load.ts):
+ * a backlog drained in full batches into an in-memory ledger, judged against the target (syncsim's requests
+ * per second at least 0.9x autocannon's); the same into a file ledger, and a trickle of one or two rows per
+ * request, shown.
  */
 
 import { type ChildRun, commandLine } from '../lib/child-process.ts';
@@ -11,7 +12,7 @@ import type { ChildResult } from '../lib/child-result.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { type LoadShape, loadCommand, loadShapes } from '../lib/http-load.ts';
 import { judge, type Section, type Verdict } from '../lib/report.ts';
-import { SERVE_COMMAND, type ServerCounters, startServe } from '../lib/serve-process.ts';
+import { type ServerCounters, serveCommand, startServe } from '../lib/serve-process.ts';
 import { fmt, medianOf } from '../lib/stats.ts';
 
 const RATIO_TARGET = 0.9;
@@ -24,11 +25,12 @@ interface Side {
 /** Starts a fresh server, runs the child against it, reads the server's counters, stops the server. */
 async function againstFreshServer(
   ctx: BenchContext,
+  shape: LoadShape,
   label: string,
   index: number,
   run: (url: string) => ChildRun,
 ): Promise<Side> {
-  const server = await startServe();
+  const server = await startServe(shape.ledger);
   try {
     const result = await ctx.measureOnce(label, run(server.url), index);
     return { result, server: await server.counters() };
@@ -37,10 +39,13 @@ async function againstFreshServer(
   }
 }
 
-const LABELS: Record<LoadShape['kind'], string> = {
-  backlog: 'backlog drain',
-  trickle: 'trickle',
-};
+function labelOf(shape: LoadShape): string {
+  if (shape.kind === 'trickle') return 'trickle';
+  return shape.ledger === 'memory' ? 'backlog drain' : 'backlog drain, file ledger';
+}
+
+/** The load the target is judged on: the backlog against the fastest server. */
+const isJudged = (shape: LoadShape): boolean => shape.kind === 'backlog' && shape.ledger === 'memory';
 
 function syncsimRun(ctx: BenchContext, shape: LoadShape, url: string): ChildRun {
   return {
@@ -90,12 +95,16 @@ interface LoadOutcome {
 }
 
 async function measureLoad(ctx: BenchContext, shape: LoadShape): Promise<LoadOutcome> {
-  const label = LABELS[shape.kind];
+  const label = labelOf(shape);
   const syncsim: Side[] = [];
   const cannon: Side[] = [];
   for (let i = 0; i < ctx.options.runs; i++) {
-    const ours = await againstFreshServer(ctx, `${label}: syncsim, ${shape.devices} devices`, i, (url) =>
-      syncsimRun(ctx, shape, url),
+    const ours = await againstFreshServer(
+      ctx,
+      shape,
+      `${label}: syncsim, ${shape.devices} devices`,
+      i,
+      (url) => syncsimRun(ctx, shape, url),
     );
     syncsim.push(ours);
     // autocannon runs as long as syncsim's measured window, with bodies of as many rows as syncsim's
@@ -103,7 +112,7 @@ async function measureLoad(ctx: BenchContext, shape: LoadShape): Promise<LoadOut
     const seconds = String(Math.max(1, Math.round(ours.result.wallMs / 1000)));
     const rows = rowsPerRequest(ours).toFixed(3);
     cannon.push(
-      await againstFreshServer(ctx, `${label}: autocannon, ${shape.devices} connections`, i, (url) =>
+      await againstFreshServer(ctx, shape, `${label}: autocannon, ${shape.devices} connections`, i, (url) =>
         autocannonRun(ctx, shape, url, seconds, rows),
       ),
     );
@@ -146,16 +155,16 @@ function row(name: string, sides: readonly Side[]): string[] {
 function verdict(outcome: LoadOutcome, quick: boolean): Verdict {
   const { shape, syncsim, cannon, ratio } = outcome;
   const measured = `${fmt(ratio, 2)}x (${fmt(rps(syncsim), 0)} vs ${fmt(rps(cannon), 0)})`;
-  if (shape.kind === 'trickle') {
+  if (!isJudged(shape)) {
     return {
-      benchmark: '3. HTTP load, trickle',
-      target: 'none: shown beside the backlog',
+      benchmark: `3. HTTP load, ${labelOf(shape)}`,
+      target: 'none: shown beside the backlog drain',
       measured,
       status: 'not judged',
     };
   }
   return {
-    benchmark: '3. HTTP load, backlog',
+    benchmark: `3. HTTP load, ${labelOf(shape)}`,
     target: `syncsim >= ${RATIO_TARGET}x autocannon's requests/s`,
     measured,
     status: judge(ratio >= RATIO_TARGET, quick),
@@ -166,25 +175,27 @@ export async function httpBenchmark(ctx: BenchContext): Promise<Section> {
   const shapes = loadShapes(ctx.options.sizes.http);
   const outcomes: LoadOutcome[] = [];
   for (const shape of shapes) outcomes.push(await measureLoad(ctx, shape));
-  const [backlog, trickle] = shapes as [LoadShape, LoadShape];
+  const backlog = shapes.find((shape) => shape.kind === 'backlog') as LoadShape;
+  const trickle = shapes.find((shape) => shape.kind === 'trickle') as LoadShape;
   const devices = backlog.devices;
 
   return {
     title: '3. HTTP load generation',
     intro: [
-      `The fake backend served by \`${SERVE_COMMAND}\` in a process of its own (a fresh one per measurement, ` +
+      `The fake backend served by \`${serveCommand('memory')}\` in a process of its own (a fresh one per measurement, ` +
         'default capacity: no modelled service time), driven by syncsim in realtime mode with ' +
         `${devices} devices (hardened policy: one request in flight per device), then by autocannon 9 ` +
         "(programmatic API) with as many connections, for as long as syncsim's measured window, with the same " +
         "kind of bodies. Requests per second: syncsim's over the minutes of its run's timeline that had " +
         "requests, less the first and the last (partly outside the load); autocannon's completed requests over " +
-        'its duration. Two loads:',
+        'its duration. Three loads:',
       '',
       `- **backlog drain** (judged): every device trades offline for ${backlog.hours} scenario hour(s) ` +
         `(${fmt((backlog.hours * 3_600) / backlog.speed, 0)} wall s at speed ${backlog.speed}), making ` +
         `${backlog.sales.toLocaleString('en-US')} sales, then reconnects and sends them in batches of the ` +
         "hardened policy's 100 rows: the offline-first sync this harness exists for. The sales are made before " +
-        'the window, so it measures sending, not selling.',
+        'the window, so it measures sending, not selling. **Backlog drain, file ledger** (shown): the same, with ' +
+        "the server's ledger in a file as `syncsim serve` keeps it by default (WAL, synchronous=NORMAL).",
       `- **trickle** (shown): every device sells ${trickle.sales} sales per wall second, online all along, more ` +
         'than its requests can carry; each request carries the one or two rows made since the last, and costs ' +
         "the generator a sale's SQLite work too.",
@@ -203,7 +214,7 @@ export async function httpBenchmark(ctx: BenchContext): Promise<Section> {
           'duplicate answers (server)',
         ],
         rows: outcomes.flatMap((outcome) => {
-          const label = LABELS[outcome.shape.kind];
+          const label = labelOf(outcome.shape);
           return [
             row(`${label}: syncsim, ${devices} devices`, outcome.syncsim),
             row(`${label}: autocannon, ${devices} connections`, outcome.cannon),
@@ -228,11 +239,12 @@ export async function httpBenchmark(ctx: BenchContext): Promise<Section> {
         "the body, and write every row's outcome back; autocannon only sends.",
       ...shapes.map(
         (shape) =>
-          `${LABELS[shape.kind]}: syncsim's side is the same load as \`${loadCommand(shape, '<server URL>')}\`.`,
+          `${labelOf(shape)}: syncsim's side is the same load as \`${loadCommand(shape, '<server URL>')}\`.`,
       ),
     ],
     commands: [
-      SERVE_COMMAND,
+      serveCommand('memory'),
+      serveCommand('file'),
       ...shapes.flatMap((shape) => [
         commandLine(syncsimRun(ctx, shape, '<server URL>')),
         commandLine(

@@ -14,9 +14,9 @@ import { runSimulation } from '../../src/sim/runner.ts';
 import { numberFlag, readFlags, stringFlag } from '../lib/child-args.ts';
 import { emitResult, peakRssKb } from '../lib/child-result.ts';
 import {
+  type GeneratorLoad,
   LOAD_KINDS,
   type LoadKind,
-  type LoadShape,
   loadOverrides,
   loadStartMinute,
   requestRate,
@@ -25,7 +25,7 @@ import {
 const flags = readFlags(['url', 'kind', 'devices', 'sales', 'hours', 'speed', 'seed', 'out']);
 const kind = stringFlag(flags, 'kind');
 if (!LOAD_KINDS.includes(kind as LoadKind)) throw new Error(`--kind must be one of ${LOAD_KINDS.join(', ')}`);
-const shape: LoadShape = {
+const shape: GeneratorLoad = {
   kind: kind as LoadKind,
   devices: numberFlag(flags, 'devices'),
   sales: numberFlag(flags, 'sales'),

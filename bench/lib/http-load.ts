@@ -4,7 +4,8 @@
  *
  * - backlog: every device trades offline, then reconnects and drains its backlog in full batches (the
  *   hardened policy's 100 rows): the offline-first sync this harness exists for. The sales are made before
- *   the measured window, so it measures sending, not selling. Judged against the target.
+ *   the measured window, so it measures sending, not selling. Judged against the target with the server's
+ *   ledger in memory (the fastest server); shown again with the ledger in a file, as `syncsim serve` keeps it.
  * - trickle: every device sells faster than its requests can carry, online all along, so each request
  *   carries the one or two rows made since the last. Every request then costs the generator a sale's
  *   SQLite work too (benchmark 5), on the core the server leaves it: shown, not judged.
@@ -15,6 +16,8 @@ export type LoadKind = (typeof LOAD_KINDS)[number];
 
 export interface LoadShape {
   readonly kind: LoadKind;
+  /** The server's ledger (lib/serve-process.ts): in memory, the hardest case for the generator, or a file. */
+  readonly ledger: 'memory' | 'file';
   /** Devices, and so connections: each device has at most one request in flight (single-flight). */
   readonly devices: number;
   /** Scenario ms per wall ms. */
@@ -25,19 +28,25 @@ export interface LoadShape {
   readonly hours: number;
 }
 
+/** What the load generator runs: the shape without the server's side. */
+export type GeneratorLoad = Omit<LoadShape, 'ledger'>;
+
 /** The trickle runs one scenario hour per wall second: salesPerHour reads as sales per wall second. */
 export const TRICKLE_SPEED = 3_600;
 
-/** The loads of benchmark 3 at the given sizes, backlog first. */
+/** The loads of benchmark 3 at the given sizes: the judged one (a backlog, in-memory ledger) first. */
 export function loadShapes(sizes: {
   readonly devices: number;
   readonly backlog: { readonly sales: number; readonly hours: number; readonly speed: number };
   readonly trickle: { readonly rate: number; readonly seconds: number };
 }): LoadShape[] {
+  const backlog = { kind: 'backlog', devices: sizes.devices, ...sizes.backlog } as const;
   return [
-    { kind: 'backlog', devices: sizes.devices, ...sizes.backlog },
+    { ...backlog, ledger: 'memory' },
+    { ...backlog, ledger: 'file' },
     {
       kind: 'trickle',
+      ledger: 'memory',
       devices: sizes.devices,
       speed: TRICKLE_SPEED,
       sales: sizes.trickle.rate,
@@ -59,7 +68,7 @@ function hourlyFor(hours: number): number[] {
  * steady-day with these --set overrides. The backend (the target URL, one connection per device) is set by
  * the caller: `--target` on the command line, whose default pool size is the device count up to 256.
  */
-export function loadOverrides(shape: LoadShape): string[] {
+export function loadOverrides(shape: GeneratorLoad): string[] {
   const common = [
     `devices.count=${shape.devices}`,
     'network={"timeoutMs":15000}',
@@ -85,7 +94,7 @@ export function loadOverrides(shape: LoadShape): string[] {
 }
 
 /** The same run from the command line. */
-export function loadCommand(shape: LoadShape, url: string): string {
+export function loadCommand(shape: GeneratorLoad, url: string): string {
   const sets = loadOverrides(shape)
     .map((set) => `--set '${set}'`)
     .join(' ');
@@ -99,7 +108,7 @@ export interface MinuteRequests {
 
 /** The scenario minute the load starts: a backlog's reconnection (a sale made at the very start may go out
  * before the offline schedule applies, and must not stretch the window), a trickle's start. */
-export function loadStartMinute(shape: LoadShape): number {
+export function loadStartMinute(shape: GeneratorLoad): number {
   return shape.kind === 'backlog' ? shape.hours * 60 : 0;
 }
 

@@ -1,9 +1,11 @@
 /**
  * `syncsim serve` in a process of its own, so that the HTTP benchmark measures the load generator alone:
- * the server's CPU time is not taken from the process being measured. A fresh server (in-memory ledger) per
+ * the server's CPU time is not taken from the process being measured. A fresh server (and ledger) per
  * measurement, so that neither side inherits the other's rows, indexes or warm JIT.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { REPO_ROOT } from './child-process.ts';
@@ -22,7 +24,13 @@ export interface ServerCounters {
   readonly rowsDuplicate: number;
 }
 
-export const SERVE_COMMAND = 'node bin/syncsim.js serve --port 0 --db :memory: --admin --log-level warn';
+/** Where the server keeps its ledger: in memory (the fastest server: the hardest case for a load generator), or in a file as `syncsim serve` does by default (WAL, synchronous=NORMAL). */
+export type ServeLedger = 'memory' | 'file';
+
+/** The command, as a user would type it from the repository root. */
+export function serveCommand(ledger: ServeLedger, file = '<tmp dir>/ledger.sqlite'): string {
+  return `node bin/syncsim.js serve --port 0 --db ${ledger === 'memory' ? ':memory:' : file} --admin --log-level warn`;
+}
 
 function numberField(json: unknown, field: string): number {
   const value = typeof json === 'object' && json !== null ? Reflect.get(json, field) : undefined;
@@ -35,12 +43,18 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-export async function startServe(timeoutMs = 30_000): Promise<ServeProcess> {
+export async function startServe(ledger: ServeLedger, timeoutMs = 30_000): Promise<ServeProcess> {
+  // A file ledger lives in a folder of its own, removed when the server stops.
+  const folder = ledger === 'file' ? mkdtempSync(join(tmpdir(), 'syncsim-bench-serve-')) : null;
+  const command = serveCommand(ledger, folder === null ? undefined : join(folder, 'ledger.sqlite'));
   const child = spawn(
     process.execPath,
-    [join(REPO_ROOT, 'bin', 'syncsim.js'), ...SERVE_COMMAND.split(' ').slice(2)],
+    [join(REPO_ROOT, 'bin', 'syncsim.js'), ...command.split(' ').slice(2)],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  const removeFolder = (): void => {
+    if (folder !== null) rmSync(folder, { recursive: true, force: true });
+  };
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-5_000);
@@ -61,6 +75,7 @@ export async function startServe(timeoutMs = 30_000): Promise<ServeProcess> {
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
+      removeFolder();
       reject(new Error(`syncsim serve exited (${code}) before listening: ${stderr}`));
     });
   });
@@ -85,6 +100,7 @@ export async function startServe(timeoutMs = 30_000): Promise<ServeProcess> {
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited(child);
       clearTimeout(timer);
+      removeFolder();
     },
   };
 }

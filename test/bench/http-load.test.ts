@@ -36,13 +36,15 @@ describe('requestRate', () => {
 });
 
 describe('loadOverrides', () => {
-  const [backlog, trickle] = loadShapes({
+  const [backlog, backlogToFile, trickle] = loadShapes({
     devices: 8,
     backlog: { sales: 300, hours: 3, speed: 600 },
     trickle: { rate: 20, seconds: 2 },
   });
 
   it('makes a backlog load: offline and selling for its hours, then online with no sales for as long', async () => {
+    expect(backlog).toMatchObject({ kind: 'backlog', ledger: 'memory' });
+    expect(backlogToFile).toEqual({ ...backlog, ledger: 'file' });
     const { scenario } = await loadScenario('steady-day', loadOverrides(backlog!));
     expect(scenario.devices.count).toBe(8);
     expect(scenario.duration).toBe('6h');
