@@ -6,8 +6,8 @@
  *   node bin/run-typescript.js bench/child/sim-floor.ts --scenario steady-day --devices 1000 --duration 8h --seed 1 \
  *     --sales 98000 --requests 98000 --out DIR      (--policy seed|hardened as for sim-run.ts)
  *
- * Writes per device, as the core does them under the scenario's policy (SQL copied from
- * src/core/transaction-local-service.ts; keep it in step):
+ * Writes per device, as the core does them under the scenario's policy (the core's own statements, from
+ * src/core/transaction-local-sql.ts):
  * - every sale: one insert transaction (INSERT; with referenceFormat device-ms-seq also the sequence upsert);
  * - claiming: atomicClaim off (seed) one UPDATE to `syncing` per row, each its own statement; atomicClaim on
  *   (hardened) one conditional UPDATE per batch (the ids as one JSON array);
@@ -17,11 +17,19 @@
  * Backend: one real injectBatch per request against buildBackend with the options the runner gives its
  * in-process backend (inProcessBackendOptions), on a clock whose sleeps return at once (service times cost nothing).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { noCrashes } from '../../src/core/crash-points.ts';
 import type { DeviceDatabase } from '../../src/core/device-database.ts';
 import { policyFromConfig } from '../../src/core/policy.ts';
 import { parseBatchSyncResponse, type SyncTransaction } from '../../src/core/protocol.ts';
+import {
+  applyWrites,
+  CLAIM_ROWS,
+  INSERT_SALE,
+  NEXT_REFERENCE_SEQUENCE,
+  SET_SYNC_STATUS,
+} from '../../src/core/transaction-local-sql.ts';
 import { buildBackend } from '../../src/fake-backend/app.ts';
 import { injectBatch } from '../../src/fake-backend/inject.ts';
 import { inProcessBackendOptions } from '../../src/sim/backend-connection.ts';
@@ -38,27 +46,6 @@ import { emitResult, peakRssKb } from '../lib/child-result.ts';
 import { createFloorClock } from '../lib/floor-clock.ts';
 import { counterUuid, saleDrafts, wireRow, withDevice } from '../lib/sales.ts';
 import { loadBenchScenario, SCENARIO_FLAGS } from '../lib/sim-scenario.ts';
-
-const INSERT = `INSERT INTO transaction_local (offline_id, offline_reference, device_id, branch_code, id_user_apps,
-  grand_total, subtotal, discount_total, tax_total, status, payment_status, payment_method, sync_status,
-  created_at_device, items_json) VALUES (@offline_id, @offline_reference, @device_id, @branch_code, @id_user_apps,
-  @grand_total, @subtotal, @discount_total, @tax_total, @status, @payment_status, @payment_method, 'pending',
-  @created_at_device, @items_json)`;
-const NEXT_SEQUENCE = `INSERT INTO device_meta (key, value) VALUES ('reference_sequence', 1)
-  ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value`;
-const UPDATE_ONE = `UPDATE transaction_local SET sync_status = @status,
-  server_id = COALESCE(@server_id, server_id), transaction_code = COALESCE(@transaction_code, transaction_code),
-  last_error = @error,
-  claimed_at = CASE WHEN @status = 'syncing' THEN @now ELSE claimed_at END,
-  synced_at = CASE WHEN @status = 'synced' THEN @now ELSE synced_at END,
-  sync_attempts = sync_attempts + (CASE WHEN @status = 'syncing' THEN 1 ELSE 0 END)
-  WHERE offline_id = @offline_id`;
-const CLAIM = `UPDATE transaction_local SET sync_status = 'syncing', claimed_at = ?, sync_attempts = sync_attempts + 1
-  WHERE sync_status = 'pending' AND offline_id IN (SELECT value FROM json_each(?)) RETURNING offline_id`;
-const APPLY = `UPDATE transaction_local SET sync_status = @status, server_id = COALESCE(@server_id, server_id),
-  transaction_code = COALESCE(@transaction_code, transaction_code), last_error = @error,
-  synced_at = CASE WHEN @status = 'synced' THEN @now ELSE synced_at END
-  WHERE offline_id = @offline_id`;
 
 const flags = readFlags([...SCENARIO_FLAGS, 'sales', 'requests', 'out']);
 const out = stringFlag(flags, 'out');
@@ -80,6 +67,8 @@ function rowsOf(request: number): number {
   return Math.floor(sales / requests) + (request < sales % requests ? 1 : 0);
 }
 
+// A folder of an earlier floor would hold its device files, whose rows this one's would collide with.
+rmSync(join(out, 'devices'), { recursive: true, force: true });
 mkdirSync(join(out, 'devices'), { recursive: true });
 const baseRssKb = peakRssKb();
 const start = performance.now();
@@ -101,14 +90,15 @@ let saleCounter = 0;
 let writes = 0;
 let failures = 0;
 let rowsSent = 0;
-let lastBatch: { deviceIndex: number; rows: SyncTransaction[] } | null = null;
+let lastBatch: { deviceIndex: number; rows: SyncTransaction[]; rowIds: number[] } | null = null;
 for (let request = 0; request < requests; request++) {
   let deviceIndex = request % identities.length;
   let rows: SyncTransaction[] = [];
+  let rowIds: number[] = [];
   const count = rowsOf(request);
   if (count === 0 && lastBatch !== null) {
     // A resend (the run made more requests than sales): the same rows again, answered as duplicates.
-    ({ deviceIndex, rows } = lastBatch);
+    ({ deviceIndex, rows, rowIds } = lastBatch);
   }
   const identity = identities[deviceIndex]!;
   const db = databases[deviceIndex]!;
@@ -121,11 +111,11 @@ for (let request = 0; request < requests; request++) {
     const row = db.transaction(() => {
       let offlineReference = `${identity.deviceId}-${createdAtDevice}`;
       if (policy.referenceFormat === 'device-ms-seq') {
-        const { value } = db.statement(NEXT_SEQUENCE).get() as { value: number };
+        const { value } = db.statement(NEXT_REFERENCE_SEQUENCE).get() as { value: number };
         offlineReference = `${offlineReference}-${value}`;
       }
       const wire = wireRow(sale, { offlineId, offlineReference, createdAtDevice });
-      db.statement(INSERT).run({
+      const { lastInsertRowid } = db.statement(INSERT_SALE).run({
         offline_id: offlineId,
         offline_reference: offlineReference,
         device_id: sale.deviceId,
@@ -141,18 +131,19 @@ for (let request = 0; request < requests; request++) {
         created_at_device: createdAtDevice,
         items_json: JSON.stringify(wire.items),
       });
-      return wire;
+      return { wire, id: Number(lastInsertRowid) };
     });
     writes++;
-    rows.push(row);
+    rows.push(row.wire);
+    rowIds.push(row.id);
   }
   const ids = rows.map((row) => row.offline_id);
   if (policy.atomicClaim) {
-    db.statement(CLAIM).all(now, JSON.stringify(ids));
+    db.statement(CLAIM_ROWS).all(now, JSON.stringify(rowIds));
     writes++;
   } else {
     for (const offlineId of ids) {
-      db.statement(UPDATE_ONE).run({
+      db.statement(SET_SYNC_STATUS).run({
         status: 'syncing',
         server_id: null,
         transaction_code: null,
@@ -177,21 +168,16 @@ for (let request = 0; request < requests; request++) {
     continue;
   }
   const results = parseBatchSyncResponse(outcome.body);
-  db.transaction(() => {
-    const apply = db.statement(APPLY);
-    results.forEach((result, index) => {
-      apply.run({
-        status: result.success ? 'synced' : 'failed',
-        server_id: result.serverId,
-        transaction_code: result.transactionCode,
-        error: result.error,
-        now,
-        offline_id: result.offlineId ?? ids[index],
-      });
-    });
-  });
+  const applied = results.map((result, index) => ({
+    id: rowIds[index] ?? 0,
+    status: result.success ? ('synced' as const) : ('failed' as const),
+    serverId: result.serverId,
+    transactionCode: result.transactionCode,
+    error: result.error,
+  }));
+  db.transaction(() => applyWrites(db, applied, now, noCrashes));
   writes++;
-  lastBatch = { deviceIndex, rows };
+  lastBatch = { deviceIndex, rows, rowIds };
 }
 
 // Reported so that a reader can see the floor paid the same fsync policy as the run (0 OFF, 1 NORMAL, 2 FULL).

@@ -15,8 +15,16 @@ export interface BenchContext {
   measure(label: string, run: ChildRun): Promise<ChildResult[]>;
   /** Runs the child once (a run whose arguments depend on another measurement). */
   measureOnce(label: string, run: ChildRun, index: number): Promise<ChildResult>;
-  /** The virtual-time runs of steady-day at this size, measured once per bench invocation. */
-  simRuns(devices: number, duration: string): Promise<ChildResult[]>;
+  /**
+   * The virtual-time runs of steady-day at this size, measured once per bench invocation. `afterEach` runs
+   * right after each run (a floor measured in the same minutes as its run), or after all of them when an
+   * earlier benchmark measured the runs already.
+   */
+  simRuns(
+    devices: number,
+    duration: string,
+    afterEach?: (run: ChildResult, index: number) => Promise<void>,
+  ): Promise<ChildResult[]>;
   /** The child command of a steady-day run at this size (for the report). */
   simRun(devices: number, duration: string): ChildRun;
 }
@@ -49,14 +57,29 @@ export function createContext(options: BenchOptions): BenchContext {
     measure,
     measureOnce,
     simRun,
-    simRuns(devices, duration) {
+    async simRuns(devices, duration, afterEach) {
       const key = `${devices}/${duration}`;
-      let runs = memo.get(key);
-      if (runs === undefined) {
-        runs = measure(`steady-day ${devices} devices ${duration}`, simRun(devices, duration));
-        memo.set(key, runs);
+      const measured = memo.get(key);
+      if (measured !== undefined) {
+        const runs = await measured;
+        for (const [index, run] of runs.entries()) await afterEach?.(run, index);
+        return runs;
       }
-      return runs;
+      const measuring = (async () => {
+        const runs: ChildResult[] = [];
+        for (let index = 0; index < options.runs; index++) {
+          const run = await measureOnce(
+            `steady-day ${devices} devices ${duration}`,
+            simRun(devices, duration),
+            index,
+          );
+          runs.push(run);
+          await afterEach?.(run, index);
+        }
+        return runs;
+      })();
+      memo.set(key, measuring);
+      return measuring;
     },
   };
 }

@@ -10,10 +10,10 @@ import { noObserver } from './events.ts';
 import type { SyncPolicy } from './policy.ts';
 import type { Clock, Logger, Transport, TransportFailure } from './ports.ts';
 import { describeFailure, silentLogger, TransportError } from './ports.ts';
-import type { BatchSyncRequest, ParsedSyncResult } from './protocol.ts';
+import type { ParsedSyncResult } from './protocol.ts';
 import { ProtocolViolation, parseBatchSyncResponse } from './protocol.ts';
 import type { TransactionLocal } from './transaction-local.ts';
-import { toWireTransaction } from './transaction-local.ts';
+import { batchSyncBody } from './transaction-local.ts';
 import type { TransactionLocalService } from './transaction-local-service.ts';
 
 export interface BatchSyncDeps {
@@ -207,12 +207,7 @@ export class BatchSyncService {
     | { ok: false; batchId: number; failure: TransportFailure }
   > {
     const { transport, clock } = this.deps;
-    const payload: BatchSyncRequest = {
-      transactions: rows.map(toWireTransaction),
-      device_id: deviceId,
-      synced_at: new Date(clock.now()).toISOString(),
-    };
-    const body = JSON.stringify(payload);
+    const body = batchSyncBody(rows, deviceId, new Date(clock.now()).toISOString());
     const batchId = ++this.batchSequence;
     this.observer.onEvent({ type: 'batch-sending', batchId, offlineIds, bytes: Buffer.byteLength(body) });
     const request = transport.postBatch(body);

@@ -15,6 +15,15 @@ import { silentLogger } from './ports.ts';
 import type { ParsedSyncResult } from './protocol.ts';
 import type { NewTransaction, SaleKey, SyncStatus, TransactionLocal } from './transaction-local.ts';
 import { itemsToWire } from './transaction-local.ts';
+import {
+  type ApplyWrite,
+  applyWrites,
+  CLAIM_ROWS,
+  INSERT_SALE,
+  NEXT_REFERENCE_SEQUENCE,
+  OFFLINE_IDS,
+  SET_SYNC_STATUS,
+} from './transaction-local-sql.ts';
 import { uuidV4 } from './uuid.ts';
 
 export interface SyncStatistics {
@@ -95,21 +104,6 @@ function fromValues(v: RowValues): TransactionLocal {
   };
 }
 
-const INSERT = `INSERT INTO transaction_local (offline_id, offline_reference, device_id, branch_code, id_user_apps,
-  grand_total, subtotal, discount_total, tax_total, status, payment_status, payment_method, sync_status,
-  created_at_device, items_json) VALUES (@offline_id, @offline_reference, @device_id, @branch_code, @id_user_apps,
-  @grand_total, @subtotal, @discount_total, @tax_total, @status, @payment_status, @payment_method, 'pending',
-  @created_at_device, @items_json)`;
-
-/**
- * The ids of a claim or a release go in as one JSON array parameter: one prepared statement whatever the
- * batch size (a statement per distinct `IN (?, ?, ...)` length would pile up in the statement cache), and no
- * limit on the number of bound variables. Put with a status test written `+sync_status = ...`: the unary
- * plus keeps SQLite from walking the status index, which visits every row of that status (a claim of 100
- * rows out of a 3,000-row backlog cost 1.5 ms that way, 0.8 ms looking up the 100 ids).
- */
-const IDS = 'offline_id IN (SELECT value FROM json_each(?))';
-
 function validateSale(input: NewTransaction): void {
   const amounts = ['grandTotal', 'subtotal', 'discountTotal', 'taxTotal'] as const;
   for (const field of amounts) {
@@ -163,7 +157,7 @@ export class TransactionLocalService {
           created_at_device: createdAtDevice,
           items_json: JSON.stringify(itemsToWire(input.items)),
         };
-        const info = this.db.statement(INSERT).run(values);
+        const info = this.db.statement(INSERT_SALE).run(values);
         // The row as written, without reading it back.
         return {
           id: Number(info.lastInsertRowid),
@@ -237,24 +231,14 @@ export class TransactionLocalService {
     error?: string | null;
   }): Promise<void> {
     const now = this.deps.clock.now();
-    this.db
-      .statement(
-        `UPDATE transaction_local SET sync_status = @status,
-           server_id = COALESCE(@server_id, server_id), transaction_code = COALESCE(@transaction_code, transaction_code),
-           last_error = @error,
-           claimed_at = CASE WHEN @status = 'syncing' THEN @now ELSE claimed_at END,
-           synced_at = CASE WHEN @status = 'synced' THEN @now ELSE synced_at END,
-           sync_attempts = sync_attempts + (CASE WHEN @status = 'syncing' THEN 1 ELSE 0 END)
-         WHERE offline_id = @offline_id`,
-      )
-      .run({
-        status: update.status,
-        server_id: update.serverId ?? null,
-        transaction_code: update.transactionCode ?? null,
-        error: update.error ?? null,
-        now,
-        offline_id: update.offlineId,
-      });
+    this.db.statement(SET_SYNC_STATUS).run({
+      status: update.status,
+      server_id: update.serverId ?? null,
+      transaction_code: update.transactionCode ?? null,
+      error: update.error ?? null,
+      now,
+      offline_id: update.offlineId,
+    });
     if (update.status === 'syncing')
       this.observer.onEvent({ type: 'rows-claimed', offlineIds: [update.offlineId] });
   }
@@ -265,15 +249,12 @@ export class TransactionLocalService {
    */
   async claimPending(rows: readonly TransactionLocal[]): Promise<TransactionLocal[]> {
     const now = this.deps.clock.now();
-    const changed = this.db
-      .statement(
-        `UPDATE transaction_local SET sync_status = 'syncing', claimed_at = ?, sync_attempts = sync_attempts + 1
-         WHERE ${IDS} AND +sync_status = 'pending' RETURNING offline_id`,
-      )
-      .all(now, JSON.stringify(rows.map((row) => row.offlineId))) as { offline_id: string }[];
-    const claimed = new Set(changed.map((row) => row.offline_id));
+    const changed = this.db.statement(CLAIM_ROWS).all(now, JSON.stringify(rows.map((row) => row.id))) as {
+      id: number;
+    }[];
+    const claimed = new Set(changed.map((row) => row.id));
     const result = rows
-      .filter((row) => claimed.has(row.offlineId))
+      .filter((row) => claimed.has(row.id))
       .map((row) => ({
         ...row,
         syncStatus: 'syncing' as const,
@@ -295,39 +276,17 @@ export class TransactionLocalService {
     sent: readonly TransactionLocal[],
     batchId = 0,
   ): Promise<RowOutcome[]> {
-    const matched = matchResults(results, sent);
     const now = this.deps.clock.now();
     const outcomes: RowOutcome[] = [];
-    const halfway = Math.floor(matched.length / 2);
-    this.db.transaction(() => {
-      const update = this.db.statement(
-        `UPDATE transaction_local SET sync_status = @status, server_id = COALESCE(@server_id, server_id),
-           transaction_code = COALESCE(@transaction_code, transaction_code), last_error = @error,
-           synced_at = CASE WHEN @status = 'synced' THEN @now ELSE synced_at END
-         WHERE offline_id = @offline_id`,
-      );
-      matched.forEach(({ row, result }, index) => {
-        if (index === halfway && index > 0) this.crash.reached('mid-apply');
-        const status = result.success ? 'synced' : 'failed';
-        const error = result.success ? null : (result.error ?? 'rejected by the server without a reason');
-        update.run({
-          status,
-          server_id: result.serverId,
-          transaction_code: result.transactionCode,
-          error,
-          now,
-          offline_id: row.offlineId,
-        });
-        outcomes.push({
-          offlineId: row.offlineId,
-          status,
-          duplicate: result.duplicate,
-          serverId: result.serverId,
-          error,
-        });
-      });
-      if (matched.length === 1) this.crash.reached('mid-apply');
-    });
+    const writes: ApplyWrite[] = [];
+    for (const { row, result } of matchResults(results, sent)) {
+      const status = result.success ? 'synced' : 'failed';
+      const error = result.success ? null : (result.error ?? 'rejected by the server without a reason');
+      const { serverId, transactionCode, duplicate } = result;
+      writes.push({ id: row.id, status, serverId, transactionCode, error });
+      outcomes.push({ offlineId: row.offlineId, status, duplicate, serverId, error });
+    }
+    this.db.transaction(() => applyWrites(this.db, writes, now, this.crash));
     if (outcomes.length > 0) this.observer.onEvent({ type: 'rows-applied', batchId, outcomes });
     return outcomes;
   }
@@ -364,7 +323,7 @@ export class TransactionLocalService {
     const rows = this.db
       .statement(
         `UPDATE transaction_local SET sync_status = 'pending', last_error = ?, claimed_at = NULL
-         WHERE ${IDS} AND +sync_status = 'syncing' RETURNING offline_id`,
+         WHERE ${OFFLINE_IDS} AND +sync_status = 'syncing' RETURNING offline_id`,
       )
       .all(error, JSON.stringify(offlineIds)) as { offline_id: string }[];
     const released = rows.map((row) => row.offline_id);
@@ -480,12 +439,7 @@ export class TransactionLocalService {
   /** The reference for a new sale; runs inside createTransaction's transaction. */
   private nextReference(deviceId: string, createdAtDevice: number): string {
     if (this.deps.referenceFormat === 'device-ms') return `${deviceId}-${createdAtDevice}`;
-    const row = this.db
-      .statement(
-        `INSERT INTO device_meta (key, value) VALUES ('reference_sequence', 1)
-         ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value`,
-      )
-      .get() as { value: number };
+    const row = this.db.statement(NEXT_REFERENCE_SEQUENCE).get() as { value: number };
     return `${deviceId}-${createdAtDevice}-${row.value}`;
   }
 }

@@ -75,7 +75,8 @@ export function itemsToWire(items: readonly SaleItem[]): SyncItem[] {
   }));
 }
 
-export function toWireTransaction(row: TransactionLocal): SyncTransaction {
+/** The wire row without its items, in wire order (items come last on the wire). */
+function wireHead(row: TransactionLocal): Omit<SyncTransaction, 'items'> {
   return {
     offline_id: row.offlineId,
     offline_reference: row.offlineReference,
@@ -90,6 +91,22 @@ export function toWireTransaction(row: TransactionLocal): SyncTransaction {
     payment_status: row.paymentStatus,
     payment_method: row.paymentMethod,
     created_at_device: new Date(row.createdAtDevice).toISOString(),
-    items: JSON.parse(row.itemsJson) as SyncItem[],
   };
+}
+
+export function toWireTransaction(row: TransactionLocal): SyncTransaction {
+  return { ...wireHead(row), items: JSON.parse(row.itemsJson) as SyncItem[] };
+}
+
+/**
+ * The batch-sync request body as JSON text: byte for byte `JSON.stringify({transactions: rows.map(
+ * toWireTransaction), device_id, synced_at})`, with each row's stored items JSON put in as it is instead of
+ * parsed and written again (a third of the cost of a 100-row body).
+ */
+export function batchSyncBody(rows: readonly TransactionLocal[], deviceId: string, syncedAt: string): string {
+  const transactions = rows.map((row) => {
+    const head = JSON.stringify(wireHead(row));
+    return `${head.slice(0, -1)},"items":${row.itemsJson}}`;
+  });
+  return `{"transactions":[${transactions.join(',')}],"device_id":${JSON.stringify(deviceId)},"synced_at":${JSON.stringify(syncedAt)}}`;
 }

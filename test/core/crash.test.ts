@@ -108,7 +108,7 @@ describe('mid-apply', () => {
     expect(statusesOnDisk(d.file)).toEqual(['syncing']);
   });
 
-  it('rolls back every row of a large batch though half were updated', async () => {
+  it('rolls back every row of a large batch (one statement, then the crash)', async () => {
     const { d } = await crashInSync(HARDENED_POLICY, 'mid-apply', 100);
     expect(new Set(statusesOnDisk(d.file))).toEqual(new Set(['syncing']));
     d.restart();

@@ -7,7 +7,12 @@ import { isSyncsimError } from '../../src/core/errors.ts';
 import { toMinor } from '../../src/core/money.ts';
 import { HARDENED_POLICY, resolvePolicy, SEED_POLICY } from '../../src/core/policy.ts';
 import type { ParsedSyncResult } from '../../src/core/protocol.ts';
-import { itemsToWire, type TransactionLocal, toWireTransaction } from '../../src/core/transaction-local.ts';
+import {
+  batchSyncBody,
+  itemsToWire,
+  type TransactionLocal,
+  toWireTransaction,
+} from '../../src/core/transaction-local.ts';
 import { createDevice, EPOCH, makeSale, type TestDevice, UUID_V4, useTempDir } from './helpers.ts';
 
 const dir = useTempDir();
@@ -185,6 +190,31 @@ describe('createTransaction', () => {
     });
   });
 
+  it('builds the batch body with the stored items JSON spliced in: the same text as stringifying the wire rows', async () => {
+    const d = device(HARDENED_POLICY);
+    const rows = [
+      await d.core.store.createTransaction(makeSale(1, { discountTotal: 1_001 })),
+      await d.core.store.createTransaction(
+        makeSale(2, {
+          status: 'completed "quoted" \\ \u2028',
+          items: [{ productId: 7, productName: 'Es Teh "Manis"\n', quantity: 0.5, price: 5, subtotal: 3 }],
+        }),
+      ),
+    ];
+    const syncedAt = new Date(EPOCH + 1).toISOString();
+    const body = batchSyncBody(rows, 'DEVICE "001"', syncedAt);
+    expect(body).toBe(
+      JSON.stringify({
+        transactions: rows.map(toWireTransaction),
+        device_id: 'DEVICE "001"',
+        synced_at: syncedAt,
+      }),
+    );
+    expect(batchSyncBody([], 'D', syncedAt)).toBe(
+      JSON.stringify({ transactions: [], device_id: 'D', synced_at: syncedAt }),
+    );
+  });
+
   it('rejects amounts that are not integer minor units and stores nothing', async () => {
     const d = device(SEED_POLICY);
     expect(await rejectionCode(d.core.store.createTransaction(makeSale(1, { grandTotal: 10.5 })))).toBe(
@@ -318,6 +348,67 @@ describe('batchUpdateSyncStatus', () => {
     const rows = await d.sales(count);
     return d.core.store.claimPending(rows);
   }
+
+  // Small batches are applied a statement per row, larger ones in one statement: both must write the same.
+  let runs = 0;
+  it('writes every covered row as its result says and leaves the rest, for batches of 1 to 20 rows', async () => {
+    const answer = fc.record({
+      kind: fc.constantFrom('synced', 'duplicate', 'failed', 'failed-no-reason', 'omitted'),
+      serverId: fc.option(fc.integer({ min: 1, max: 1_000_000 }), { nil: null }),
+      code: fc.option(fc.string({ maxLength: 12 }), { nil: null }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(answer, { minLength: 1, maxLength: 20 }),
+        fc.boolean(),
+        async (answers, reversed) => {
+          const d = createDevice(dir, { policy: HARDENED_POLICY, file: dir.file(`apply-${++runs}.sqlite`) });
+          const sent = await claimed(d, answers.length);
+          await d.clock.advance(1_000);
+          const results = answers.flatMap((a, index): ParsedSyncResult[] =>
+            a.kind === 'omitted'
+              ? []
+              : [
+                  result({
+                    offlineId: sent[index]!.offlineId,
+                    success: a.kind === 'synced' || a.kind === 'duplicate',
+                    duplicate: a.kind === 'duplicate',
+                    serverId: a.serverId,
+                    transactionCode: a.code,
+                    error: a.kind === 'failed' ? `reason ${index}` : null,
+                  }),
+                ],
+          );
+          const outcomes = await d.core.store.batchUpdateSyncStatus(
+            reversed ? [...results].reverse() : results,
+            sent,
+          );
+          expect(outcomes).toHaveLength(results.length);
+          const rows = await d.rows();
+          rows.forEach((row, index) => {
+            const a = answers[index]!;
+            const ok = a.kind === 'synced' || a.kind === 'duplicate';
+            if (a.kind === 'omitted') {
+              expect(row).toMatchObject({ syncStatus: 'syncing', serverId: null, syncedAt: null });
+              return;
+            }
+            expect(row).toMatchObject({
+              syncStatus: ok ? 'synced' : 'failed',
+              serverId: a.serverId,
+              transactionCode: a.code,
+              lastError: ok
+                ? null
+                : a.kind === 'failed'
+                  ? `reason ${index}`
+                  : 'rejected by the server without a reason',
+              syncedAt: ok ? d.clock.now() : null,
+            });
+          });
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
 
   it('matches results by offline_id, whatever their order, and stores server id and code', async () => {
     const d = device(HARDENED_POLICY);

@@ -1,0 +1,103 @@
+/**
+ * The SQL of the store's writes on the sync path (a sale, a claim, an apply), in one place: the store runs
+ * them, and the benchmark floor (bench/child/sim-floor.ts) runs the very same statements without the
+ * simulator, so the two cannot drift apart.
+ */
+import type { CrashHook } from './crash-points.ts';
+import type { DeviceDatabase } from './device-database.ts';
+import type { RowOutcome } from './events.ts';
+
+export const INSERT_SALE = `INSERT INTO transaction_local (offline_id, offline_reference, device_id, branch_code,
+  id_user_apps, grand_total, subtotal, discount_total, tax_total, status, payment_status, payment_method,
+  sync_status, created_at_device, items_json) VALUES (@offline_id, @offline_reference, @device_id, @branch_code,
+  @id_user_apps, @grand_total, @subtotal, @discount_total, @tax_total, @status, @payment_status, @payment_method,
+  'pending', @created_at_device, @items_json)`;
+
+/** The next value of the device's persisted reference sequence (referenceFormat device-ms-seq). */
+export const NEXT_REFERENCE_SEQUENCE = `INSERT INTO device_meta (key, value) VALUES ('reference_sequence', 1)
+  ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value`;
+
+/** The spec's updateSyncStatus: one row by offline id. To `syncing` stamps claimed_at; to `synced`, synced_at. */
+export const SET_SYNC_STATUS = `UPDATE transaction_local SET sync_status = @status,
+  server_id = COALESCE(@server_id, server_id), transaction_code = COALESCE(@transaction_code, transaction_code),
+  last_error = @error,
+  claimed_at = CASE WHEN @status = 'syncing' THEN @now ELSE claimed_at END,
+  synced_at = CASE WHEN @status = 'synced' THEN @now ELSE synced_at END,
+  sync_attempts = sync_attempts + (CASE WHEN @status = 'syncing' THEN 1 ELSE 0 END)
+  WHERE offline_id = @offline_id`;
+
+/**
+ * Ids go in as one JSON array parameter: one prepared statement whatever the batch size (a statement per
+ * distinct `IN (?, ?, ...)` length would pile up in the statement cache), and no limit on bound variables.
+ * Put with a status test written `+sync_status = ...`: the unary plus keeps SQLite from walking the status
+ * index, which visits every row of that status (a claim of 100 rows out of a 3,000-row backlog cost 1.5 ms
+ * that way, 0.8 ms looking up the 100 ids).
+ */
+export const OFFLINE_IDS = 'offline_id IN (SELECT value FROM json_each(?))';
+
+/**
+ * The atomic claim: only rows still `pending` move to `syncing`. Rows are named by rowid (the claim has just
+ * read them): one b-tree seek each instead of two through the offline_id index.
+ */
+export const CLAIM_ROWS = `UPDATE transaction_local SET sync_status = 'syncing', claimed_at = ?,
+  sync_attempts = sync_attempts + 1
+  WHERE id IN (SELECT value FROM json_each(?)) AND +sync_status = 'pending' RETURNING id`;
+
+/** One result applied to one row. */
+const APPLY_ONE = `UPDATE transaction_local SET sync_status = @status, server_id = COALESCE(@server_id, server_id),
+  transaction_code = COALESCE(@transaction_code, transaction_code), last_error = @error,
+  synced_at = CASE WHEN @status = 'synced' THEN @now ELSE synced_at END
+  WHERE id = @id`;
+
+/**
+ * Every result of a batch in one statement, as one JSON array of [id, status, server_id, transaction_code,
+ * error]: a 100-row apply 0.77 -> 0.5 ms. Starting it costs more than one row's UPDATE, so batches under
+ * APPLY_ALL_MIN_ROWS (virtual-time runs send mostly one row) take APPLY_ONE per row.
+ */
+const APPLY_ALL = `UPDATE transaction_local SET sync_status = r.value ->> 1,
+  server_id = COALESCE(r.value ->> 2, server_id), transaction_code = COALESCE(r.value ->> 3, transaction_code),
+  last_error = r.value ->> 4, synced_at = CASE WHEN r.value ->> 1 = 'synced' THEN @now ELSE synced_at END
+  FROM json_each(@results) AS r WHERE transaction_local.id = r.value ->> 0`;
+const APPLY_ALL_MIN_ROWS = 8;
+
+/** What applying one result writes to its row. */
+export interface ApplyWrite {
+  /** The row's id (rowid). */
+  readonly id: number;
+  readonly status: RowOutcome['status'];
+  readonly serverId: number | null;
+  readonly transactionCode: string | null;
+  readonly error: string | null;
+}
+
+/**
+ * Writes a batch's results; call inside a transaction. `mid-apply` is reached with some rows written: a crash
+ * there rolls all of them back (halfway through the rows one by one, or after the one statement).
+ */
+export function applyWrites(
+  db: DeviceDatabase,
+  writes: readonly ApplyWrite[],
+  now: number,
+  crash: CrashHook,
+): void {
+  if (writes.length >= APPLY_ALL_MIN_ROWS) {
+    const tuples = writes.map((w) => [w.id, w.status, w.serverId, w.transactionCode, w.error]);
+    db.statement(APPLY_ALL).run({ now, results: JSON.stringify(tuples) });
+    crash.reached('mid-apply');
+    return;
+  }
+  const update = db.statement(APPLY_ONE);
+  const halfway = Math.floor(writes.length / 2);
+  writes.forEach((w, index) => {
+    if (index === halfway && index > 0) crash.reached('mid-apply');
+    update.run({
+      status: w.status,
+      server_id: w.serverId,
+      transaction_code: w.transactionCode,
+      error: w.error,
+      now,
+      id: w.id,
+    });
+  });
+  if (writes.length === 1) crash.reached('mid-apply');
+}
