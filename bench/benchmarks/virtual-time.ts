@@ -4,7 +4,7 @@
  * writes are derived). Targets from issue 6: at least 1,000x real time, at most 1.5x the floor, under 512 MB.
  */
 import { parseDuration } from '../../src/sim/simulation-config.ts';
-import { commandLine } from '../lib/child-process.ts';
+import { type ChildRun, commandLine } from '../lib/child-process.ts';
 import type { ChildResult } from '../lib/child-result.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { judge, type Section } from '../lib/report.ts';
@@ -18,7 +18,19 @@ const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
 const synchronousName = (value: number | undefined): string =>
   value === undefined ? 'unknown' : (SYNCHRONOUS[value] ?? String(value));
 
-const seconds = (runs: readonly ChildResult[]): string => runs.map((r) => fmt(r.wallMs / 1000, 1)).join(', ');
+/** Shards of benchmark 1's parallel run: one per core of the 2-core machine the targets are set for. */
+const SHARDS = 2;
+
+/** One parallel run: its shards together (the slowest shard's wall time, the shards' RSS added up). */
+interface ParallelRun {
+  readonly wallMs: number;
+  readonly rssKb: number;
+  readonly sales: number;
+  readonly requests: number;
+}
+
+const seconds = (runs: readonly { wallMs: number }[]): string =>
+  runs.map((r) => fmt(r.wallMs / 1000, 1)).join(', ');
 
 export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> {
   const { devices, duration } = ctx.options.sizes.virtualTime;
@@ -42,10 +54,36 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
     floors.push(await ctx.measureOnce(`floor of ${devices} devices ${duration}`, floorRun(run), index));
   });
 
+  // The fleet on both cores: the two halves of the same run as `syncsim run --shard 0/2` and `--shard 1/2` do
+  // it, at once, each in its own process with its own in-process backend (`syncsim merge` adds them up).
+  const shardRun = (index: number): ChildRun => {
+    const run = ctx.simRun(devices, duration);
+    return { ...run, args: [...run.args, '--shard', `${index}/${SHARDS}`] };
+  };
+  const parallel: ParallelRun[] = [];
+  for (let index = 0; index < ctx.options.runs; index++) {
+    const shards = await Promise.all(
+      Array.from({ length: SHARDS }, (_, shard) =>
+        ctx.measureOnce(
+          `shard ${shard}/${SHARDS} of ${devices} devices ${duration}, at once`,
+          shardRun(shard),
+          index,
+        ),
+      ),
+    );
+    parallel.push({
+      wallMs: Math.max(...shards.map((r) => r.wallMs)),
+      rssKb: shards.reduce((sum, r) => sum + r.maxRssKb, 0),
+      sales: shards.reduce((sum, r) => sum + (r.counts.sales ?? 0), 0),
+      requests: shards.reduce((sum, r) => sum + (r.counts.requests ?? 0), 0),
+    });
+  }
+
   const durationMs = parseDuration(duration) ?? Number.NaN;
   const runMs = medianOf(runs, (r) => r.wallMs) ?? Number.NaN;
   const floorMs = medianOf(floors, (r) => r.wallMs) ?? Number.NaN;
   const speed = durationMs / runMs;
+  const parallelMs = medianOf(parallel, (r) => r.wallMs) ?? Number.NaN;
   const ratio = median(runs.map((run, index) => run.wallMs / (floors[index]?.wallMs ?? Number.NaN)));
   const rssMb = kbToMb(medianOf(runs, (r) => r.maxRssKb) ?? Number.NaN);
   const simulated = medianOf(runs, (r) => r.figures.simulatedSeconds);
@@ -113,6 +151,22 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
             ),
           ],
           [
+            `${SHARDS} shards at once (shown): ${fmt(devices, 0)} devices, ${duration}`,
+            fmt(parallelMs / 1000, 2),
+            seconds(parallel),
+            fmt(durationMs / parallelMs, 0),
+            fmt(kbToMb(medianOf(parallel, (r) => r.rssKb) ?? Number.NaN), 0),
+            fmt(
+              medianOf(parallel, (r) => r.sales),
+              0,
+            ),
+            fmt(
+              medianOf(parallel, (r) => r.requests),
+              0,
+            ),
+            '-',
+          ],
+          [
             'ratio run / floor (median of the pairs)',
             fmt(ratio, 2),
             runs.map((run, index) => fmt(run.wallMs / (floors[index]?.wallMs ?? Number.NaN), 2)).join(', '),
@@ -144,6 +198,12 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
         measured: `${fmt(rssMb, 0)} MB`,
         status: judge(rssMb < RSS_TARGET_MB, quick),
       },
+      {
+        benchmark: `1. virtual time, ${SHARDS} shards at once`,
+        target: 'none: what the fleet on both cores gives (speed and RSS targets apply to one process)',
+        measured: `${fmt(durationMs / parallelMs, 0)}x (${fmt(parallelMs / 1000, 1)} s), ${fmt(kbToMb(medianOf(parallel, (r) => r.rssKb) ?? Number.NaN), 0)} MB`,
+        status: 'not judged',
+      },
     ],
     notes: [
       `Simulated seconds per wall second, heal phase included: ${fmt((simulated ?? Number.NaN) / (runMs / 1000), 0)} ` +
@@ -159,7 +219,16 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
         'every answered request one apply transaction. Sales are spread evenly over the requests. Not in the ' +
         "floor: the core's reads (the pending SELECT), the hardened lease UPDATE " +
         "per sync run, and the checker reading every row back at the end: these count as the run's overhead.",
+      `${SHARDS} shards at once: the same run split as \`syncsim run --shard 0/${SHARDS}\` and \`--shard 1/${SHARDS}\` ` +
+        'split it, both started together, each in its own process with its own in-process backend (the fake ' +
+        "backend's capacity is per shard: steady-day's never fills, so the merged result counts the same sales and " +
+        "requests). Wall time is the slower shard's; RSS the two peaks added up. Not included: `syncsim merge`, " +
+        "which adds the shards' summaries and histograms.",
     ],
-    commands: [commandLine(ctx.simRun(devices, duration)), `${commandLine(floorRun(runs[0]!))}`],
+    commands: [
+      commandLine(ctx.simRun(devices, duration)),
+      `${commandLine(floorRun(runs[0]!))}`,
+      `${commandLine(shardRun(0))} & ${commandLine(shardRun(1))}`,
+    ],
   };
 }

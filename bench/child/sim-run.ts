@@ -3,19 +3,26 @@
  * as `syncsim run` would do it (device files and server.sqlite in --out).
  *
  *   node bin/run-typescript.js bench/child/sim-run.ts --scenario steady-day --devices 1000 --duration 8h --seed 1 --out DIR
- *   (--policy seed|hardened overrides the scenario's preset)
+ *   (--policy seed|hardened overrides the scenario's preset; --shard i/N runs the devices of one shard, as
+ *   `syncsim run --shard i/N` does)
  */
 import { runSimulation } from '../../src/sim/runner.ts';
-import { readFlags, stringFlag } from '../lib/child-args.ts';
+import { readFlags, shardFlag, stringFlag } from '../lib/child-args.ts';
 import { emitResult, peakRssKb } from '../lib/child-result.ts';
 import { loadBenchScenario, SCENARIO_FLAGS } from '../lib/sim-scenario.ts';
 
-const flags = readFlags([...SCENARIO_FLAGS, 'out']);
+const flags = readFlags([...SCENARIO_FLAGS, 'out', 'shard']);
 const { name, seed, scenario } = await loadBenchScenario(flags);
+const shard = flags.shard === undefined ? null : shardFlag(flags.shard);
 
 const baseRssKb = peakRssKb();
 const start = performance.now();
-const result = await runSimulation(scenario, { scenario: name, seed, outDir: stringFlag(flags, 'out') });
+const result = await runSimulation(scenario, {
+  scenario: name,
+  seed,
+  outDir: stringFlag(flags, 'out'),
+  shard,
+});
 const wallMs = performance.now() - start;
 const { summary } = result;
 const inv = summary.invariants;

@@ -61,6 +61,16 @@ describe('bench --quick', () => {
       // A table row whose first figure is a number: the benchmark measured something.
       expect(text, `figures in ${title}`).toMatch(/^\| [^|\n]+ \| +[\d,]+(\.\d+)? \|/m);
     }
+    // The two shards run at once do the work of the whole run: the same sales, split between them.
+    const virtualTime = section(report, SECTIONS[0] as string);
+    const salesOf = (label: RegExp): string | undefined =>
+      virtualTime
+        .split('\n')
+        .find((line) => label.test(line))
+        ?.split('|')[6]
+        ?.trim();
+    expect(salesOf(/^\| 2 shards at once/)).toMatch(/^[1-9][\d,]*$/);
+    expect(salesOf(/^\| 2 shards at once/)).toBe(salesOf(/^\| run: /));
     // Quick sizes are too small to judge a target.
     expect(section(report, 'Targets')).toContain('not judged');
     expect(section(report, 'Targets')).not.toMatch(/\| (met|missed) \|/);
