@@ -47,9 +47,6 @@ const result = await runSimulation(scenario, {
 });
 const { summary } = result;
 const rate = requestRate(result.metrics.timeline, shape.speed, loadStartMinute(shape));
-console.error(
-  JSON.stringify(result.metrics.timeline.filter((r) => r.requests > 0).map((r) => [r.minute, r.requests])),
-);
 if (rate.requests === 0) throw new Error('the run made no requests');
 
 emitResult({
