@@ -11,8 +11,9 @@ import { ERR_REPLAY } from './errors.ts';
 import { executeRun } from './execute-run.ts';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
 import { readSummary } from './read-run.ts';
-import { reportOutcome } from './run-command.ts';
+import { type FinishedRun, NO_MERGED_RESULT, reportOutcome } from './run-command.ts';
 import { defaultRunFolder } from './run-folder.ts';
+import { runWorkers } from './run-workers.ts';
 
 /** The fields where two summaries differ, as dotted paths (at most `limit`). */
 export function differences(a: unknown, b: unknown, path = '', limit = 10): string[] {
@@ -57,18 +58,45 @@ ${EXIT_CODES_HELP}`,
       print(`seed ${replay.seed}`);
       print(`replaying ${scenario.name} from ${file}`);
       const outDir = options.out ?? defaultRunFolder(scenario.name, replay.seed, new Date(), '-replay');
-      const outcome = await executeRun({
-        scenario,
-        seed: replay.seed,
-        outDir,
-        shard: replay.shard,
-        realtime: replay.realtime,
-        progress: options.progress,
-        console: context.console,
-        signal: context.trapInterrupts(),
-        env: context.env,
-      });
-      const code = reportOutcome(outcome, outDir, options, context.console);
+      const signal = context.trapInterrupts();
+      const workers = replay.workers ?? 1;
+      let finished: FinishedRun;
+      if (workers > 1) {
+        print(`${workers} workers, as the original ran`);
+        const merged = await runWorkers({
+          scenario,
+          seed: replay.seed,
+          workers,
+          outDir,
+          progress: options.progress,
+          console: context.console,
+          signal,
+          env: context.env,
+        });
+        if (merged === null) {
+          context.console.err(NO_MERGED_RESULT);
+          context.setExitCode(EXIT.interrupted);
+          return;
+        }
+        finished = {
+          ...merged,
+          report: { summary: merged.summary, metrics: merged.metrics, shards: merged.shards },
+        };
+      } else {
+        const outcome = await executeRun({
+          scenario,
+          seed: replay.seed,
+          outDir,
+          shard: replay.shard,
+          realtime: replay.realtime,
+          progress: options.progress,
+          console: context.console,
+          signal,
+          env: context.env,
+        });
+        finished = { ...outcome, report: outcome.result };
+      }
+      const code = reportOutcome(finished, outDir, options, context.console);
       if (code === EXIT.interrupted) {
         context.setExitCode(code);
         return;
@@ -78,7 +106,7 @@ ${EXIT_CODES_HELP}`,
         context.setExitCode(code);
         return;
       }
-      const diff = differences(deterministicPart(original), deterministicPart(outcome.summary));
+      const diff = differences(deterministicPart(original), deterministicPart(finished.summary));
       if (diff.length === 0) {
         print('replay: identical to the original (wall-clock fields aside)');
         context.setExitCode(code);

@@ -3,16 +3,18 @@
 import { relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { POLICY_PRESETS } from '../core/policy.ts';
-import { renderTerminal } from '../report/index.ts';
+import { type ReportInput, renderTerminal } from '../report/index.ts';
 import { DEFAULT_SCENARIO } from '../scenarios/builtin/index.ts';
 import { loadScenario } from '../scenarios/loader.ts';
+import type { Summary } from '../sim/summary.ts';
 import type { Console } from './console.ts';
 import type { CommandContext } from './context.ts';
 import { ERR_FLAG } from './errors.ts';
-import { executeRun, type RunOutcome } from './execute-run.ts';
+import { executeRun } from './execute-run.ts';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
 import * as flags from './flags.ts';
 import { defaultRunFolder, pickSeed } from './run-folder.ts';
+import { runWorkers } from './run-workers.ts';
 
 export interface RunFlags {
   devices?: string;
@@ -29,6 +31,7 @@ export interface RunFlags {
   ledgerTable?: string;
   ledgerColumn?: string[];
   shard?: string;
+  workers?: string;
   out?: string;
   progress: boolean;
   json?: boolean;
@@ -88,9 +91,45 @@ export function realtimeOf(options: RunFlags): { speed: number } | null {
   return options.realtime || options.target !== undefined ? { speed } : null;
 }
 
+/** What a finished run (one process, or the merged shards of `--workers`) has to show. */
+export interface FinishedRun {
+  readonly summary: Summary;
+  readonly files: readonly string[];
+  /** The terminal summary's input: the run's result, or the merged summary and metrics. */
+  readonly report: ReportInput;
+}
+
+export const NO_MERGED_RESULT =
+  'interrupted while the shards were starting: no shard has a result, so there is no merged report';
+
+/** `--workers n` (default 1), checked against the flags it cannot go with and the size of the fleet. */
+export function workersOf(options: RunFlags, realtime: { speed: number } | null, devices: number): number {
+  if (options.workers === undefined) return 1;
+  const workers = flags.positiveInteger('--workers', options.workers, 256);
+  if (workers === 1) return 1;
+  if (options.shard !== undefined)
+    throw new ERR_FLAG(
+      '--workers',
+      'runs every shard itself: leave out --shard (or run one shard, without --workers)',
+    );
+  if (realtime !== null)
+    throw new ERR_FLAG('--workers', 'runs in virtual time only: leave out --realtime and --target');
+  if (options.log !== undefined)
+    throw new ERR_FLAG(
+      '--workers',
+      'cannot share one --log file between shards: run the shards with --shard i/N and a --log each',
+    );
+  if (workers > devices)
+    throw new ERR_FLAG(
+      '--workers',
+      `${workers} workers for ${devices} device(s): at most one worker per device`,
+    );
+  return workers;
+}
+
 /** Prints what a finished run needs to say, and returns its exit code. */
 export function reportOutcome(
-  outcome: RunOutcome,
+  outcome: FinishedRun,
   outDir: string,
   options: { json?: boolean },
   console: Console,
@@ -98,13 +137,14 @@ export function reportOutcome(
   const { summary } = outcome;
   if (options.json) console.out(JSON.stringify(summary, null, 2));
   const print = options.json ? console.err : console.out;
-  print(renderTerminal(outcome.result));
+  print(renderTerminal(outcome.report));
   print(
     `reports: ${relative(process.cwd(), outDir) || '.'}/ (${outcome.files.length} files; open report.html)`,
   );
-  if (outcome.result.harnessErrors.length > 0) {
+  if (summary.harnessErrors > 0) {
+    const first = outcome.report.harnessErrors?.[0]?.error.split('\n')[0];
     console.err(
-      `warning: ${summary.harnessErrors} unexpected error(s) inside the simulation (a bug); first: ${outcome.result.harnessErrors[0]?.error.split('\n')[0]}`,
+      `warning: ${summary.harnessErrors} unexpected error(s) inside the simulation (a bug)${first === undefined ? '' : `; first: ${first}`}`,
     );
   }
   if (!summary.invariants.checked && !summary.interrupted) {
@@ -153,6 +193,10 @@ export function addRunFlags(command: Command): Command {
       '--shard <i/N>',
       'run only the devices whose index is i mod N (merge the shards with `syncsim merge`)',
     )
+    .option(
+      '--workers <n>',
+      'run the fleet as n shards at once, one process each (one per core), merged into one result; virtual time only',
+    )
     .option('--out <dir>', 'run folder (default: reports/<scenario>-<seed>-<time>/)')
     .option('--no-progress', 'no progress display')
     .option('--json', 'print summary.json to stdout (everything else goes to stderr)')
@@ -185,6 +229,7 @@ Examples:
   syncsim run steady-day --devices 400 --duration 2h --json > summary.json
   syncsim run steady-day --target https://staging.example.com --token-env STAGING_TOKEN --ledger mysql://ro@db/pos
   syncsim run my-scenario.json --shard 0/2 --out reports/shard-0
+  syncsim run steady-day --devices 2000 --workers 2   # both cores: shards 0/2 and 1/2 at once, merged
 ${EXIT_CODES_HELP}`,
     )
     .action(async (name: string, options: RunFlags) => {
@@ -192,6 +237,7 @@ ${EXIT_CODES_HELP}`,
       const loaded = await loadScenario(name, [...flagAssignments(options), ...(options.set ?? [])]);
       const realtime = realtimeOf(options);
       const shard = options.shard === undefined ? null : flags.shard(options.shard);
+      const workers = workersOf(options, realtime, loaded.scenario.devices.count);
       const maxOpenDevices =
         options.maxOpenDevices === undefined
           ? undefined
@@ -210,6 +256,29 @@ ${EXIT_CODES_HELP}`,
       print(
         `running ${loaded.source}: ${loaded.scenario.devices.count} devices, policy ${loaded.scenario.policy?.preset ?? 'seed'}, ${realtime ? `real time x${realtime.speed}` : 'virtual time'}`,
       );
+      const signal = context.trapInterrupts();
+      if (workers > 1) {
+        print(`${workers} workers: shards 0/${workers} to ${workers - 1}/${workers} at once, merged`);
+        const merged = await runWorkers({
+          scenario: loaded.scenario,
+          seed,
+          workers,
+          outDir,
+          progress: options.progress,
+          console,
+          signal,
+          env: context.env,
+          maxOpenDevices,
+        });
+        if (merged === null) {
+          console.err(NO_MERGED_RESULT);
+          context.setExitCode(EXIT.interrupted);
+          return;
+        }
+        const report = { summary: merged.summary, metrics: merged.metrics, shards: merged.shards };
+        context.setExitCode(reportOutcome({ ...merged, report }, outDir, options, console));
+        return;
+      }
       const outcome = await executeRun({
         scenario: loaded.scenario,
         seed,
@@ -218,12 +287,12 @@ ${EXIT_CODES_HELP}`,
         realtime,
         progress: options.progress,
         console,
-        signal: context.trapInterrupts(),
+        signal,
         env: context.env,
         maxOpenDevices,
         logFile: options.log,
       });
-      context.setExitCode(reportOutcome(outcome, outDir, options, console));
+      context.setExitCode(reportOutcome({ ...outcome, report: outcome.result }, outDir, options, console));
     });
   return command;
 }

@@ -70,7 +70,7 @@ const NESTED: Readonly<Partial<Record<(typeof SUMMARY_KEYS)[number], KeyOrder>>>
   invariants: ['checked', ...VIOLATION_KINDS, 'matchedBy'],
   thresholds: ['expression', 'ok', 'actual', 'error'],
   // The scenario as run keeps the order the CLI wrote it in.
-  replay: ['scenario', 'seed', ['shard', ['index', 'count']], ['realtime', ['speed']]],
+  replay: ['scenario', 'seed', ['shard', ['index', 'count']], ['realtime', ['speed']], 'workers'],
 };
 
 const SUMMARY_ORDER: KeyOrder = SUMMARY_KEYS.map((key) => {

@@ -2,10 +2,8 @@
  * `run --shard i/N` and `merge`: two shards of one run, merged, equal the unsharded run: counts summed,
  * histograms added (so percentiles too), invariants, thresholds and the verdict.
  *
- * The backend's service time is fixed here. The fake backend draws service times and fault decisions from a
- * stream numbered by the order requests reach it across the whole fleet, so with a random service time a
- * shard (half the fleet, other request numbers) sees other service times and the percentiles of the merge
- * differ from the unsharded run's, although every count agrees.
+ * The fake backend draws service times and faults keyed by the sending device and its own request count,
+ * so a shard meets the same ones as the full run, and the percentiles of the merge equal the full run's too.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,8 +22,6 @@ const RUN = [
   '--no-progress',
   '--set',
   'startAt=2026-03-02T11:00:00+07:00',
-  '--set',
-  'backend.capacity.requestTime={"kind":"fixed","value":15}',
 ];
 
 let cwd: string;

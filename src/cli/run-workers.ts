@@ -1,0 +1,155 @@
+/**
+ * `syncsim run --workers N`: the fleet on N cores. The run's N shards (`--shard i/N`: the devices whose index
+ * is i mod N) run at once, each in a `syncsim run` process of its own with its own in-process backend, and are
+ * merged exactly as `syncsim merge` does. Every shard runs the scenario file this process resolved (every flag
+ * and --set applied), so all of them run the same thing.
+ *
+ * Each shard is deterministic and the merge is pure, so the same scenario, seed and N give the same summary.
+ * Where the backend never queues (capacity to spare), N shards give what one process gives; where it does,
+ * each shard queues on a backend of its own, like N backends of the configured size.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeReports } from '../report/index.ts';
+import type { Scenario } from '../scenarios/scenario.ts';
+import type { Summary } from '../sim/summary.ts';
+import type { Console } from './console.ts';
+import { ERR_WORKER } from './errors.ts';
+import { EXIT } from './exit-codes.ts';
+import { type MergedRun, mergeShardFolders } from './merge-shards.ts';
+
+export interface WorkersRequest {
+  readonly scenario: Scenario;
+  readonly seed: string;
+  readonly workers: number;
+  readonly outDir: string;
+  readonly progress: boolean;
+  readonly console: Console;
+  readonly signal: AbortSignal;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly maxOpenDevices?: number;
+}
+
+export interface WorkersOutcome extends MergedRun {
+  readonly files: readonly string[];
+}
+
+/** What a shard process left: its exit code (null for a signal) and the end of what it wrote to stderr. */
+interface ShardExit {
+  readonly index: number;
+  readonly code: number | null;
+  readonly stderr: string;
+}
+
+const STDERR_TAIL_CHARS = 4_000;
+
+/** The `syncsim` the user started (bin/syncsim.js), with the node flags it runs with. */
+function syncsimCommand(): { readonly node: string; readonly args: readonly string[] } {
+  const bin = process.argv[1];
+  if (bin === undefined) throw new ERR_WORKER('cannot tell which syncsim to start for the shards');
+  return { node: process.execPath, args: [...process.execArgv, bin] };
+}
+
+function startShard(
+  request: WorkersRequest,
+  index: number,
+  scenarioFile: string,
+  folder: string,
+): ChildProcess {
+  const { node, args } = syncsimCommand();
+  const shardArgs = [
+    'run',
+    scenarioFile,
+    '--seed',
+    request.seed,
+    '--shard',
+    `${index}/${request.workers}`,
+    '--out',
+    folder,
+    '--no-progress',
+    ...(request.maxOpenDevices === undefined ? [] : ['--max-open-devices', String(request.maxOpenDevices)]),
+  ];
+  // A process group of its own: Ctrl-C reaches this process only, which passes one SIGINT on to each shard
+  // (a second SIGINT would make a shard quit without its partial report).
+  return spawn(node, [...args, ...shardArgs], {
+    env: { ...request.env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
+}
+
+function waitForShard(child: ChildProcess, index: number): Promise<ShardExit> {
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
+  });
+  return new Promise((resolve) => {
+    child.on('error', (error) => resolve({ index, code: EXIT.unavailable, stderr: error.message }));
+    child.on('close', (code) => resolve({ index, code, stderr }));
+  });
+}
+
+/** 0 and 1 are a finished run, 130 an interrupted one with its partial report: each left a summary. */
+function leftResult(exit: ShardExit): boolean {
+  return exit.code === EXIT.ok || exit.code === EXIT.failed || exit.code === EXIT.interrupted;
+}
+
+/**
+ * Runs the shards and merges them. Null when Ctrl-C stopped a shard before it had a result (while it was
+ * starting): there is nothing whole to merge.
+ */
+export async function runWorkers(request: WorkersRequest): Promise<WorkersOutcome | null> {
+  const { workers, outDir, console } = request;
+  const shardsDir = join(outDir, 'shards');
+  // A run folder holds one run: an earlier run's shards would be merged as this run's.
+  rmSync(shardsDir, { recursive: true, force: true });
+  mkdirSync(shardsDir, { recursive: true });
+  const scenarioFile = join(shardsDir, 'scenario.json');
+  writeFileSync(scenarioFile, `${JSON.stringify(request.scenario, null, 2)}\n`);
+  const folders = Array.from({ length: workers }, (_, index) => join(shardsDir, `shard-${index}`));
+
+  const started = performance.now(); // wall time for the progress lines only
+  const children = folders.map((folder, index) => startShard(request, index, scenarioFile, folder));
+  const stopShards = (): void => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGINT');
+  };
+  request.signal.addEventListener('abort', stopShards, { once: true });
+  let exits: ShardExit[];
+  try {
+    exits = await Promise.all(
+      children.map(async (child, index) => {
+        const exit = await waitForShard(child, index);
+        if (request.progress) {
+          const seconds = ((performance.now() - started) / 1000).toFixed(1);
+          console.err(
+            `shard ${index}/${workers} finished in ${seconds} s (exit ${exit.code ?? 'by signal'})`,
+          );
+        }
+        return exit;
+      }),
+    );
+  } finally {
+    request.signal.removeEventListener('abort', stopShards);
+    // This process is leaving: no shard outlives it.
+    for (const child of children)
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+
+  const failed = exits.find((exit) => !leftResult(exit));
+  if (failed !== undefined && request.signal.aborted) return null;
+  if (failed !== undefined) {
+    const said = failed.stderr.trim().split('\n').slice(-5).join('\n  ');
+    throw new ERR_WORKER(
+      `shard ${failed.index}/${workers} ended with ${failed.code === null ? 'a signal' : `exit ${failed.code}`}` +
+        ` and no result (its run folder: ${folders[failed.index]})${said === '' ? '' : `:\n  ${said}`}`,
+    );
+  }
+  const merged = mergeShardFolders(folders);
+  const summary: Summary = {
+    ...merged.summary,
+    replay: { scenario: request.scenario, seed: request.seed, shard: null, realtime: null, workers },
+  };
+  const files = writeReports({ summary, metrics: merged.metrics, shards: merged.shards }, outDir);
+  return { ...merged, summary, files };
+}

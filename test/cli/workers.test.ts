@@ -1,0 +1,135 @@
+/**
+ * `run --workers N`: the run's N shards in N processes at once, merged. Proven against the same run in one
+ * process (the summaries are equal but for the wall clock and the replay record), by `replay`, by Ctrl-C in
+ * the middle, and by the flags it cannot go with.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Summary } from '../../src/sim/summary.ts';
+import {
+  type Finished,
+  readJson,
+  removeDir,
+  STACK_TRACE,
+  startSyncsim,
+  syncsim,
+  tempDir,
+  transcript,
+} from './helpers.ts';
+
+const RUN = [
+  'run',
+  'steady-day',
+  '--devices',
+  '8',
+  '--duration',
+  '3h',
+  '--seed',
+  '5',
+  '--no-progress',
+  '--set',
+  'startAt=2026-03-02T11:00:00+07:00',
+];
+
+let cwd: string;
+let one: Finished;
+let two: Finished;
+
+beforeAll(async () => {
+  cwd = tempDir();
+  [one, two] = await Promise.all([
+    syncsim([...RUN, '--out', 'one'], { cwd }),
+    syncsim([...RUN, '--workers', '2', '--out', 'two', '--json'], { cwd }),
+  ]);
+});
+afterAll(() => removeDir(cwd));
+
+describe('syncsim run --workers', () => {
+  it('merges shards 0/2 and 1/2 into the summary the run gives in one process', () => {
+    expect(one.code, transcript(one)).toBe(0);
+    expect(two.code, transcript(two)).toBe(0);
+    const single = readJson<Summary>(join(cwd, 'one', 'summary.json'));
+    const merged = JSON.parse(two.stdout) as Summary;
+    expect(merged).toEqual(readJson<Summary>(join(cwd, 'two', 'summary.json')));
+    expect(merged.sales.created).toBeGreaterThan(10);
+    expect(merged.replay?.workers).toBe(2);
+    expect({ ...merged, wallSeconds: 0 }).toEqual({
+      ...single,
+      wallSeconds: 0,
+      replay: { ...single.replay, workers: 2 },
+    });
+    expect(two.stderr).toContain('2 workers: shards 0/2 to 1/2 at once, merged');
+  });
+
+  it('keeps each shard as a run folder of its own, with its half of the device files', () => {
+    for (const index of [0, 1]) {
+      const folder = join(cwd, 'two', 'shards', `shard-${index}`);
+      const summary = readJson<Summary>(join(folder, 'summary.json'));
+      expect(summary.shard).toEqual({ index, count: 2 });
+      expect(summary.devices).toBe(4);
+      expect(readdirSync(join(folder, 'devices')).filter((name) => name.endsWith('.sqlite'))).toHaveLength(4);
+    }
+    expect(existsSync(join(cwd, 'two', 'report.html'))).toBe(true);
+  });
+
+  it('replay runs it again with as many workers and finds it identical', async () => {
+    const replayed = await syncsim(['replay', 'two', '--out', 'two-replay', '--no-progress'], { cwd });
+    expect(replayed.code, transcript(replayed)).toBe(0);
+    expect(replayed.stdout).toContain('2 workers, as the original ran');
+    expect(replayed.stdout).toContain('replay: identical to the original');
+    expect(existsSync(join(cwd, 'two-replay', 'shards', 'shard-1', 'summary.json'))).toBe(true);
+  });
+
+  it.each([
+    [['--workers', '0'], /--workers: expected a whole number from 1 to 256, got "0"/],
+    [['--workers', 'two'], /--workers: expected a whole number/],
+    [['--workers', '9'], /--workers: 9 workers for 8 device\(s\): at most one worker per device/],
+    [['--workers', '2', '--shard', '0/2'], /--workers: runs every shard itself/],
+    [['--workers', '2', '--realtime'], /--workers: runs in virtual time only/],
+    [['--workers', '2', '--log', 'app.ndjson'], /--workers: cannot share one --log file/],
+  ])('refuses %j with exit 2 and a message naming --workers', async (args, message) => {
+    const result = await syncsim([...RUN, ...args, '--out', 'refused'], { cwd });
+    expect(result.code, transcript(result)).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+    expect(existsSync(join(cwd, 'refused', 'shards'))).toBe(false);
+  });
+});
+
+describe('Ctrl-C during a run with --workers', () => {
+  let interrupted: Finished;
+  const folder = (): string => join(cwd, 'stopped');
+
+  beforeAll(async () => {
+    // 500 simulated hours: minutes of wall time, so both shards are surely trading when the signal comes.
+    const running = startSyncsim(
+      ['run', '--devices', '20', '--duration', '500h', '--seed', '9', '--workers', '2', '--out', 'stopped'],
+      { cwd },
+    );
+    const trading = (index: number): boolean => {
+      const devices = join(folder(), 'shards', `shard-${index}`, 'devices');
+      return existsSync(devices) && readdirSync(devices).some((name) => name.endsWith('.sqlite'));
+    };
+    const deadline = Date.now() + 60_000;
+    while (!(trading(0) && trading(1)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    running.child.kill('SIGINT');
+    interrupted = await running.finished;
+  });
+
+  it('stops every shard and merges their partial reports: exit 130, marked interrupted', () => {
+    expect(interrupted.code, transcript(interrupted)).toBe(130);
+    expect(interrupted.stderr).not.toMatch(STACK_TRACE);
+    const summary = readJson<Summary>(join(folder(), 'summary.json'));
+    expect(summary.interrupted).toBe(true);
+    expect(summary.passed).toBe(false);
+    expect(summary.devices).toBe(20);
+    expect(summary.simulatedSeconds).toBeLessThan(500 * 3600);
+    for (const index of [0, 1]) {
+      const shard = readJson<Summary>(join(folder(), 'shards', `shard-${index}`, 'summary.json'));
+      expect(shard.interrupted).toBe(true);
+    }
+  });
+});
