@@ -40,6 +40,21 @@ export interface Running {
 
 const DEFAULT_TIMEOUT_MS = 90_000;
 
+/** A small steady-day in virtual time (8 devices, 3 hours around lunch): a second or two per run. */
+export const SMALL_RUN: readonly string[] = [
+  'run',
+  'steady-day',
+  '--devices',
+  '8',
+  '--duration',
+  '3h',
+  '--seed',
+  '5',
+  '--no-progress',
+  '--set',
+  'startAt=2026-03-02T11:00:00+07:00',
+];
+
 function childEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', ...extra };
   // The test runner's own loader hooks must not leak into the CLI under test.

@@ -8,21 +8,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Summary } from '../../src/sim/summary.ts';
-import { type Finished, readJson, removeDir, syncsim, tempDir, transcript } from './helpers.ts';
-
-const RUN = [
-  'run',
-  'steady-day',
-  '--devices',
-  '8',
-  '--duration',
-  '3h',
-  '--seed',
-  '5',
-  '--no-progress',
-  '--set',
-  'startAt=2026-03-02T11:00:00+07:00',
-];
+import { type Finished, readJson, removeDir, SMALL_RUN, syncsim, tempDir, transcript } from './helpers.ts';
 
 let cwd: string;
 let shards: Finished[];
@@ -31,9 +17,9 @@ let full: Finished;
 beforeAll(async () => {
   cwd = tempDir();
   [full, ...shards] = await Promise.all([
-    syncsim([...RUN, '--out', 'full'], { cwd }),
-    syncsim([...RUN, '--shard', '0/2', '--out', 'shard-0'], { cwd }),
-    syncsim([...RUN, '--shard', '1/2', '--out', 'shard-1'], { cwd }),
+    syncsim([...SMALL_RUN, '--out', 'full'], { cwd }),
+    syncsim([...SMALL_RUN, '--shard', '0/2', '--out', 'shard-0'], { cwd }),
+    syncsim([...SMALL_RUN, '--shard', '1/2', '--out', 'shard-1'], { cwd }),
   ]);
 });
 afterAll(() => removeDir(cwd));

@@ -11,26 +11,13 @@ import {
   type Finished,
   readJson,
   removeDir,
+  SMALL_RUN,
   STACK_TRACE,
   startSyncsim,
   syncsim,
   tempDir,
   transcript,
 } from './helpers.ts';
-
-const RUN = [
-  'run',
-  'steady-day',
-  '--devices',
-  '8',
-  '--duration',
-  '3h',
-  '--seed',
-  '5',
-  '--no-progress',
-  '--set',
-  'startAt=2026-03-02T11:00:00+07:00',
-];
 
 let cwd: string;
 let one: Finished;
@@ -39,8 +26,8 @@ let two: Finished;
 beforeAll(async () => {
   cwd = tempDir();
   [one, two] = await Promise.all([
-    syncsim([...RUN, '--out', 'one'], { cwd }),
-    syncsim([...RUN, '--workers', '2', '--out', 'two', '--json'], { cwd }),
+    syncsim([...SMALL_RUN, '--out', 'one'], { cwd }),
+    syncsim([...SMALL_RUN, '--workers', '2', '--out', 'two', '--json'], { cwd }),
   ]);
 });
 afterAll(() => removeDir(cwd));
@@ -89,7 +76,7 @@ describe('syncsim run --workers', () => {
     [['--workers', '2', '--realtime'], /--workers: runs in virtual time only/],
     [['--workers', '2', '--log', 'app.ndjson'], /--workers: cannot share one --log file/],
   ])('refuses %j with exit 2 and a message naming --workers', async (args, message) => {
-    const result = await syncsim([...RUN, ...args, '--out', 'refused'], { cwd });
+    const result = await syncsim([...SMALL_RUN, ...args, '--out', 'refused'], { cwd });
     expect(result.code, transcript(result)).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toMatch(STACK_TRACE);
