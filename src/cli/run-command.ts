@@ -195,7 +195,7 @@ export function addRunFlags(command: Command): Command {
     )
     .option(
       '--workers <n>',
-      'run the fleet as n shards at once, one process each (one per core), merged into one result; virtual time only',
+      'run the fleet as n shards at once, one process each (one per core), merged into one result; virtual time only; each shard has an in-process backend of its own',
     )
     .option('--out <dir>', 'run folder (default: reports/<scenario>-<seed>-<time>/)')
     .option('--no-progress', 'no progress display')

@@ -67,7 +67,8 @@ function startShard(
     `${index}/${request.workers}`,
     '--out',
     folder,
-    '--no-progress',
+    // Not on a terminal, a shard's progress is a line every few seconds on stderr, which this process relays.
+    ...(request.progress ? [] : ['--no-progress']),
     ...(request.maxOpenDevices === undefined ? [] : ['--max-open-devices', String(request.maxOpenDevices)]),
   ];
   // A process group of its own: Ctrl-C reaches this process only, which passes one SIGINT on to each shard
@@ -79,10 +80,20 @@ function startShard(
   });
 }
 
-function waitForShard(child: ChildProcess, index: number): Promise<ShardExit> {
+/** Waits for a shard to end, keeping the end of its stderr and handing each whole line to `relay`. */
+function waitForShard(
+  child: ChildProcess,
+  index: number,
+  relay: ((line: string) => void) | null,
+): Promise<ShardExit> {
   let stderr = '';
+  let partial = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
+    if (relay === null) return;
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (line.trim() !== '') relay(line);
   });
   return new Promise((resolve) => {
     child.on('error', (error) => resolve({ index, code: EXIT.unavailable, stderr: error.message }));
@@ -119,11 +130,13 @@ export async function runWorkers(request: WorkersRequest): Promise<WorkersOutcom
   try {
     exits = await Promise.all(
       children.map(async (child, index) => {
-        const exit = await waitForShard(child, index);
+        const name = `shard ${index}/${workers}`;
+        const relay = request.progress ? (line: string) => console.err(`${name}: ${line}`) : null;
+        const exit = await waitForShard(child, index, relay);
         if (request.progress) {
           const seconds = ((performance.now() - started) / 1000).toFixed(1);
           console.err(
-            `shard ${index}/${workers} finished in ${seconds} s (exit ${exit.code ?? 'by signal'})`,
+            `${name}: done in ${seconds} s${leftResult(exit) ? '' : ` (exit ${exit.code ?? 'by a signal'})`}`,
           );
         }
         return exit;

@@ -109,6 +109,9 @@ describe('Ctrl-C during a run with --workers', () => {
   it('stops every shard and merges their partial reports: exit 130, marked interrupted', () => {
     expect(interrupted.code, transcript(interrupted)).toBe(130);
     expect(interrupted.stderr).not.toMatch(STACK_TRACE);
+    // With progress on, what each shard says on stderr comes through, named.
+    expect(interrupted.stderr).toMatch(/^shard 0\/2: /m);
+    expect(interrupted.stderr).toMatch(/^shard 1\/2: /m);
     const summary = readJson<Summary>(join(folder(), 'summary.json'));
     expect(summary.interrupted).toBe(true);
     expect(summary.passed).toBe(false);
