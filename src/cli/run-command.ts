@@ -14,7 +14,7 @@ import { executeRun } from './execute-run.ts';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
 import * as flags from './flags.ts';
 import { defaultRunFolder, pickSeed } from './run-folder.ts';
-import { runWorkers } from './run-workers.ts';
+import { capacityNote, runWorkers } from './run-workers.ts';
 
 export interface RunFlags {
   devices?: string;
@@ -259,6 +259,8 @@ ${EXIT_CODES_HELP}`,
       const signal = context.trapInterrupts();
       if (workers > 1) {
         print(`${workers} workers: shards 0/${workers} to ${workers - 1}/${workers} at once, merged`);
+        const note = capacityNote(loaded.scenario, workers);
+        if (note !== null) console.err(note);
         const merged = await runWorkers({
           scenario: loaded.scenario,
           seed,

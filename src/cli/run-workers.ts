@@ -35,6 +35,21 @@ export interface WorkersOutcome extends MergedRun {
   readonly files: readonly string[];
 }
 
+/**
+ * Said before a run with workers whose fake backend has a bounded capacity: the one thing the shards do not
+ * reproduce. Null when the backend never queues (unbounded workers) or is not the fake one.
+ */
+export function capacityNote(scenario: Scenario, workers: number): string | null {
+  const backend = scenario.backend;
+  const capacity = backend?.kind === 'fake' ? backend.capacity : undefined;
+  if (capacity?.workers === undefined || capacity.workers === null) return null;
+  return (
+    `note: each shard has its own backend with the scenario's capacity (${capacity.workers} workers): where it ` +
+    `fills up (queueing, 429/503), ${workers} shards behave as ${workers} such backends and differ from one process; ` +
+    'for capacity planning, run without --workers'
+  );
+}
+
 /** What a shard process left: its exit code (null for a signal) and the end of what it wrote to stderr. */
 interface ShardExit {
   readonly index: number;

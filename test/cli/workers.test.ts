@@ -47,6 +47,10 @@ describe('syncsim run --workers', () => {
       replay: { ...single.replay, workers: 2 },
     });
     expect(two.stderr).toContain('2 workers: shards 0/2 to 1/2 at once, merged');
+    // steady-day's backend has 16 workers: the one thing shards model per shard, said before the run.
+    expect(two.stderr).toContain(
+      "note: each shard has its own backend with the scenario's capacity (16 workers)",
+    );
   });
 
   it('keeps each shard as a run folder of its own, with its half of the device files', () => {
@@ -66,6 +70,15 @@ describe('syncsim run --workers', () => {
     expect(replayed.stdout).toContain('2 workers, as the original ran');
     expect(replayed.stdout).toContain('replay: identical to the original');
     expect(existsSync(join(cwd, 'two-replay', 'shards', 'shard-1', 'summary.json'))).toBe(true);
+  });
+
+  it('says nothing of capacity when the backend has no bound on its workers', async () => {
+    const unbounded = await syncsim(
+      [...SMALL_RUN, '--workers', '2', '--set', 'backend.capacity.workers=null', '--out', 'unbounded'],
+      { cwd },
+    );
+    expect(unbounded.code, transcript(unbounded)).toBe(0);
+    expect(unbounded.stdout + unbounded.stderr).not.toContain('capacity');
   });
 
   it.each([
