@@ -53,6 +53,25 @@ describe('syncsim run --workers', () => {
     );
   });
 
+  it('gives the same summary as one process for a bug scenario too: crashes, faults, a failed verdict', async () => {
+    const crash = ['run', 'crash-mid-sync', '--seed', '4', '--no-progress'];
+    const [alone, sharded] = await Promise.all([
+      syncsim([...crash, '--out', 'crash-one'], { cwd }),
+      syncsim([...crash, '--workers', '2', '--out', 'crash-two'], { cwd }),
+    ]);
+    expect(alone.code, transcript(alone)).toBe(1);
+    expect(sharded.code, transcript(sharded)).toBe(1);
+    const single = readJson<Summary>(join(cwd, 'crash-one', 'summary.json'));
+    const merged = readJson<Summary>(join(cwd, 'crash-two', 'summary.json'));
+    expect(single.crashes).toBeGreaterThan(0);
+    expect(single.invariants.stuck).toBeGreaterThan(0);
+    expect({ ...merged, wallSeconds: 0 }).toEqual({
+      ...single,
+      wallSeconds: 0,
+      replay: { ...single.replay, workers: 2 },
+    });
+  });
+
   it('keeps each shard as a run folder of its own, with its half of the device files', () => {
     for (const index of [0, 1]) {
       const folder = join(cwd, 'two', 'shards', `shard-${index}`);
