@@ -29,6 +29,14 @@ export interface WorkersRequest {
   readonly signal: AbortSignal;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly maxOpenDevices?: number;
+  /** The command a shard runs, before its `run ...` arguments; default: the syncsim this process is. */
+  readonly syncsim?: SyncsimCommand;
+}
+
+/** How to start syncsim: the node binary and its arguments up to the command name. */
+export interface SyncsimCommand {
+  readonly node: string;
+  readonly args: readonly string[];
 }
 
 export interface WorkersOutcome extends MergedRun {
@@ -60,7 +68,7 @@ interface ShardExit {
 const STDERR_TAIL_CHARS = 4_000;
 
 /** The `syncsim` the user started (bin/syncsim.js), with the node flags it runs with. */
-function syncsimCommand(): { readonly node: string; readonly args: readonly string[] } {
+function syncsimCommand(): SyncsimCommand {
   const bin = process.argv[1];
   if (bin === undefined) throw new ERR_WORKER('cannot tell which syncsim to start for the shards');
   return { node: process.execPath, args: [...process.execArgv, bin] };
@@ -72,7 +80,7 @@ function startShard(
   scenarioFile: string,
   folder: string,
 ): ChildProcess {
-  const { node, args } = syncsimCommand();
+  const { node, args } = request.syncsim ?? syncsimCommand();
   const shardArgs = [
     'run',
     scenarioFile,
