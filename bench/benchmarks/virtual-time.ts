@@ -84,7 +84,9 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
   const floorMs = medianOf(floors, (r) => r.wallMs) ?? Number.NaN;
   const speed = durationMs / runMs;
   const parallelMs = medianOf(parallel, (r) => r.wallMs) ?? Number.NaN;
-  const ratio = median(runs.map((run, index) => run.wallMs / (floors[index]?.wallMs ?? Number.NaN)));
+  const parallelRssMb = kbToMb(medianOf(parallel, (r) => r.rssKb) ?? Number.NaN);
+  const pairRatios = runs.map((run, index) => run.wallMs / (floors[index]?.wallMs ?? Number.NaN));
+  const ratio = median(pairRatios);
   const rssMb = kbToMb(medianOf(runs, (r) => r.maxRssKb) ?? Number.NaN);
   const simulated = medianOf(runs, (r) => r.figures.simulatedSeconds);
   const violations = Math.max(...runs.map((r) => (r.counts.violations ?? 0) + (r.counts.harnessErrors ?? 0)));
@@ -155,7 +157,7 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
             fmt(parallelMs / 1000, 2),
             seconds(parallel),
             fmt(durationMs / parallelMs, 0),
-            fmt(kbToMb(medianOf(parallel, (r) => r.rssKb) ?? Number.NaN), 0),
+            fmt(parallelRssMb, 0),
             fmt(
               medianOf(parallel, (r) => r.sales),
               0,
@@ -169,7 +171,7 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
           [
             'ratio run / floor (median of the pairs)',
             fmt(ratio, 2),
-            runs.map((run, index) => fmt(run.wallMs / (floors[index]?.wallMs ?? Number.NaN), 2)).join(', '),
+            pairRatios.map((value) => fmt(value, 2)).join(', '),
             '',
             '',
             '',
@@ -201,7 +203,7 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
       {
         benchmark: `1. virtual time, ${SHARDS} shards at once`,
         target: 'none: what the fleet on both cores gives (speed and RSS targets apply to one process)',
-        measured: `${fmt(durationMs / parallelMs, 0)}x (${fmt(parallelMs / 1000, 1)} s), ${fmt(kbToMb(medianOf(parallel, (r) => r.rssKb) ?? Number.NaN), 0)} MB`,
+        measured: `${fmt(durationMs / parallelMs, 0)}x (${fmt(parallelMs / 1000, 1)} s), ${fmt(parallelRssMb, 0)} MB`,
         status: 'not judged',
       },
     ],

@@ -6,14 +6,16 @@
  *   (--policy seed|hardened overrides the scenario's preset; --shard i/N runs the devices of one shard, as
  *   `syncsim run --shard i/N` does)
  */
+
+import { shard as parseShard } from '../../src/cli/flags.ts';
 import { runSimulation } from '../../src/sim/runner.ts';
-import { readFlags, shardFlag, stringFlag } from '../lib/child-args.ts';
+import { readFlags, stringFlag } from '../lib/child-args.ts';
 import { emitResult, peakRssKb } from '../lib/child-result.ts';
 import { loadBenchScenario, SCENARIO_FLAGS } from '../lib/sim-scenario.ts';
 
 const flags = readFlags([...SCENARIO_FLAGS, 'out', 'shard']);
 const { name, seed, scenario } = await loadBenchScenario(flags);
-const shard = flags.shard === undefined ? null : shardFlag(flags.shard);
+const shard = flags.shard === undefined ? null : parseShard(flags.shard);
 
 const baseRssKb = peakRssKb();
 const start = performance.now();

@@ -43,13 +43,3 @@ export function choiceFlag<T extends string>(flags: ChildFlags, name: string, ch
   if (found === undefined) throw new Error(`--${name} must be one of ${choices.join(', ')}, got ${value}`);
   return found;
 }
-
-/** `i/N`: shard i of N. */
-export function shardFlag(text: string): { index: number; count: number } {
-  const match = /^(\d+)\/(\d+)$/.exec(text);
-  const index = Number(match?.[1]);
-  const count = Number(match?.[2]);
-  if (match === null || count < 1 || index >= count)
-    throw new Error(`--shard must be i/N with 0 <= i < N, got ${text}`);
-  return { index, count };
-}

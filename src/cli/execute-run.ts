@@ -6,7 +6,7 @@
 import pino from 'pino';
 import { messageOf } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
-import { writeReports } from '../report/index.ts';
+import { type ReportInput, writeReports } from '../report/index.ts';
 import type { Scenario } from '../scenarios/scenario.ts';
 import { applyThresholds } from '../scenarios/thresholds.ts';
 import { runSimulation, type SimulationResult } from '../sim/runner.ts';
@@ -31,10 +31,12 @@ export interface RunRequest {
   readonly logFile?: string;
 }
 
-export interface RunOutcome {
-  readonly result: SimulationResult;
+/** What a finished run (one process, or the merged shards of `--workers`) has to show. */
+export interface FinishedRun {
   readonly summary: Summary;
   readonly files: readonly string[];
+  /** What the reports were rendered from: the run's result, or the merged summary and metrics. */
+  readonly report: ReportInput;
 }
 
 /** A pino logger writing NDJSON to a file, and a close that flushes it. */
@@ -58,7 +60,7 @@ function openLog(file: string): { logger: Logger; close: () => Promise<void> } {
   };
 }
 
-export async function executeRun(request: RunRequest): Promise<RunOutcome> {
+export async function executeRun(request: RunRequest): Promise<FinishedRun> {
   const { scenario } = request;
   const token =
     scenario.backend?.kind === 'target'
@@ -88,6 +90,6 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     ...applyThresholds(result.summary, scenario.thresholds ?? []),
     replay: { scenario, seed: request.seed, shard: request.shard, realtime: request.realtime },
   };
-  const files = writeReports({ ...result, summary }, request.outDir);
-  return { result: { ...result, summary }, summary, files };
+  const report = { ...result, summary };
+  return { summary, files: writeReports(report, request.outDir), report };
 }

@@ -8,10 +8,10 @@ import { validateScenario } from '../scenarios/validate.ts';
 import { deterministicPart } from '../sim/summary.ts';
 import type { CommandContext } from './context.ts';
 import { ERR_REPLAY } from './errors.ts';
-import { executeRun } from './execute-run.ts';
+import { executeRun, type FinishedRun } from './execute-run.ts';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
 import { readSummary } from './read-run.ts';
-import { type FinishedRun, NO_MERGED_RESULT, reportOutcome } from './run-command.ts';
+import { reportOutcome } from './run-command.ts';
 import { defaultRunFolder } from './run-folder.ts';
 import { runWorkers } from './run-workers.ts';
 
@@ -74,16 +74,12 @@ ${EXIT_CODES_HELP}`,
           env: context.env,
         });
         if (merged === null) {
-          context.console.err(NO_MERGED_RESULT);
           context.setExitCode(EXIT.interrupted);
           return;
         }
-        finished = {
-          ...merged,
-          report: { summary: merged.summary, metrics: merged.metrics, shards: merged.shards },
-        };
+        finished = merged;
       } else {
-        const outcome = await executeRun({
+        finished = await executeRun({
           scenario,
           seed: replay.seed,
           outDir,
@@ -94,7 +90,6 @@ ${EXIT_CODES_HELP}`,
           signal,
           env: context.env,
         });
-        finished = { ...outcome, report: outcome.result };
       }
       const code = reportOutcome(finished, outDir, options, context.console);
       if (code === EXIT.interrupted) {

@@ -3,14 +3,13 @@
 import { relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { POLICY_PRESETS } from '../core/policy.ts';
-import { type ReportInput, renderTerminal } from '../report/index.ts';
+import { renderTerminal } from '../report/index.ts';
 import { DEFAULT_SCENARIO } from '../scenarios/builtin/index.ts';
 import { loadScenario } from '../scenarios/loader.ts';
-import type { Summary } from '../sim/summary.ts';
 import type { Console } from './console.ts';
 import type { CommandContext } from './context.ts';
 import { ERR_FLAG } from './errors.ts';
-import { executeRun } from './execute-run.ts';
+import { executeRun, type FinishedRun } from './execute-run.ts';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
 import * as flags from './flags.ts';
 import { defaultRunFolder, pickSeed } from './run-folder.ts';
@@ -90,17 +89,6 @@ export function realtimeOf(options: RunFlags): { speed: number } | null {
   const speed = options.speed === undefined ? 1 : flags.positiveNumber('--speed', options.speed);
   return options.realtime || options.target !== undefined ? { speed } : null;
 }
-
-/** What a finished run (one process, or the merged shards of `--workers`) has to show. */
-export interface FinishedRun {
-  readonly summary: Summary;
-  readonly files: readonly string[];
-  /** The terminal summary's input: the run's result, or the merged summary and metrics. */
-  readonly report: ReportInput;
-}
-
-export const NO_MERGED_RESULT =
-  'interrupted while the shards were starting: no shard has a result, so there is no merged report';
 
 /** `--workers n` (default 1), checked against the flags it cannot go with and the size of the fleet. */
 export function workersOf(options: RunFlags, realtime: { speed: number } | null, devices: number): number {
@@ -272,13 +260,9 @@ ${EXIT_CODES_HELP}`,
           env: context.env,
           maxOpenDevices,
         });
-        if (merged === null) {
-          console.err(NO_MERGED_RESULT);
-          context.setExitCode(EXIT.interrupted);
-          return;
-        }
-        const report = { summary: merged.summary, metrics: merged.metrics, shards: merged.shards };
-        context.setExitCode(reportOutcome({ ...merged, report }, outDir, options, console));
+        context.setExitCode(
+          merged === null ? EXIT.interrupted : reportOutcome(merged, outDir, options, console),
+        );
         return;
       }
       const outcome = await executeRun({
@@ -294,7 +278,7 @@ ${EXIT_CODES_HELP}`,
         maxOpenDevices,
         logFile: options.log,
       });
-      context.setExitCode(reportOutcome({ ...outcome, report: outcome.result }, outDir, options, console));
+      context.setExitCode(reportOutcome(outcome, outDir, options, console));
     });
   return command;
 }

@@ -16,8 +16,9 @@ import type { Scenario } from '../scenarios/scenario.ts';
 import type { Summary } from '../sim/summary.ts';
 import type { Console } from './console.ts';
 import { ERR_WORKER } from './errors.ts';
+import type { FinishedRun } from './execute-run.ts';
 import { EXIT } from './exit-codes.ts';
-import { type MergedRun, mergeShardFolders } from './merge-shards.ts';
+import { mergeShardFolders } from './merge-shards.ts';
 
 export interface WorkersRequest {
   readonly scenario: Scenario;
@@ -37,10 +38,6 @@ export interface WorkersRequest {
 export interface SyncsimCommand {
   readonly node: string;
   readonly args: readonly string[];
-}
-
-export interface WorkersOutcome extends MergedRun {
-  readonly files: readonly string[];
 }
 
 /**
@@ -130,10 +127,10 @@ function leftResult(exit: ShardExit): boolean {
 }
 
 /**
- * Runs the shards and merges them. Null when Ctrl-C stopped a shard before it had a result (while it was
- * starting): there is nothing whole to merge.
+ * Runs the shards and merges them. Null (having said why) when Ctrl-C stopped a shard before it had a result
+ * (while it was starting): there is nothing whole to merge.
  */
-export async function runWorkers(request: WorkersRequest): Promise<WorkersOutcome | null> {
+export async function runWorkers(request: WorkersRequest): Promise<FinishedRun | null> {
   const { workers, outDir, console } = request;
   const shardsDir = join(outDir, 'shards');
   // A run folder holds one run: an earlier run's shards would be merged as this run's.
@@ -173,7 +170,12 @@ export async function runWorkers(request: WorkersRequest): Promise<WorkersOutcom
   }
 
   const failed = exits.find((exit) => !leftResult(exit));
-  if (failed !== undefined && request.signal.aborted) return null;
+  if (failed !== undefined && request.signal.aborted) {
+    console.err(
+      'interrupted while the shards were starting: no shard has a result, so there is no merged report',
+    );
+    return null;
+  }
   if (failed !== undefined) {
     const said = failed.stderr.trim().split('\n').slice(-5).join('\n  ');
     throw new ERR_WORKER(
@@ -186,6 +188,6 @@ export async function runWorkers(request: WorkersRequest): Promise<WorkersOutcom
     ...merged.summary,
     replay: { scenario: request.scenario, seed: request.seed, shard: null, realtime: null, workers },
   };
-  const files = writeReports({ summary, metrics: merged.metrics, shards: merged.shards }, outDir);
-  return { ...merged, summary, files };
+  const report = { summary, metrics: merged.metrics, shards: merged.shards };
+  return { summary, files: writeReports(report, outDir), report };
 }
