@@ -14,22 +14,14 @@ import { join } from 'node:path';
 import { writeReports } from '../report/index.ts';
 import type { Scenario } from '../scenarios/scenario.ts';
 import type { Summary } from '../sim/summary.ts';
-import type { Console } from './console.ts';
 import { ERR_WORKER } from './errors.ts';
-import type { FinishedRun } from './execute-run.ts';
+import type { FinishedRun, RunRequest } from './execute-run.ts';
 import { EXIT } from './exit-codes.ts';
 import { mergeShardFolders } from './merge-shards.ts';
 
-export interface WorkersRequest {
-  readonly scenario: Scenario;
-  readonly seed: string;
+/** A run as executeRun takes it, less what shards cannot share (a shard, real time, one log file). */
+export interface WorkersRequest extends Omit<RunRequest, 'shard' | 'realtime' | 'logFile'> {
   readonly workers: number;
-  readonly outDir: string;
-  readonly progress: boolean;
-  readonly console: Console;
-  readonly signal: AbortSignal;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly maxOpenDevices?: number;
   /** The command a shard runs, before its `run ...` arguments; default: the syncsim this process is. */
   readonly syncsim?: SyncsimCommand;
 }
