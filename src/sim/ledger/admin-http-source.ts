@@ -9,7 +9,6 @@
  * shown. A device filter of up to `perDeviceLimit` devices is one request per device (the server's
  * (device_id, server_id) index); a larger one reads everything once and filters here.
  */
-import { Agent, errors, request } from 'undici';
 import { isSyncsimError, messageOf } from '../../core/errors.ts';
 import { ADMIN_PREFIX } from '../../fake-backend/admin-routes.ts';
 import {
@@ -20,6 +19,7 @@ import {
   ERR_LEDGER_UNAVAILABLE,
 } from '../errors.ts';
 import type { LedgerRow } from '../ledger-row.ts';
+import { codeOf, loadUndici, type Undici, undiciTimeout } from '../network/undici.ts';
 import type { LedgerFilter, LedgerSource } from './ledger-source.ts';
 import { LedgerRowReader, type RawLedgerValues } from './ledger-values.ts';
 import { LineTooLongError, ndjsonLines } from './ndjson-lines.ts';
@@ -45,12 +45,8 @@ const MAX_ERROR_BODY = 300;
 /** Past every id the backend can hand out (its query takes at most 15 digits): the probe reads nothing. */
 export const PROBE_AFTER = 999_999_999_999_999;
 
-type Body = Awaited<ReturnType<typeof request>>['body'];
-
-function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : '';
-}
+type Response = Awaited<ReturnType<Undici['request']>>;
+type Body = Response['body'];
 
 /** The root network cause, in words a user can act on. */
 function networkReason(
@@ -59,10 +55,10 @@ function networkReason(
 ): string {
   const cause = (error as { cause?: unknown } | null)?.cause;
   const code = codeOf(error) || codeOf(cause);
-  if (error instanceof errors.ConnectTimeoutError)
-    return `no connection within ${options.connectTimeoutMs} ms`;
-  if (error instanceof errors.HeadersTimeoutError) return `no answer within ${options.headersTimeoutMs} ms`;
-  if (error instanceof errors.BodyTimeoutError) return `the answer stalled for ${options.bodyTimeoutMs} ms`;
+  const timeout = undiciTimeout(error);
+  if (timeout === 'connect') return `no connection within ${options.connectTimeoutMs} ms`;
+  if (timeout === 'headers') return `no answer within ${options.headersTimeoutMs} ms`;
+  if (timeout === 'body') return `the answer stalled for ${options.bodyTimeoutMs} ms`;
   if (code === 'ECONNREFUSED') return 'connection refused (is syncsim serve --admin running there?)';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
   const message = messageOf(error);
@@ -112,6 +108,7 @@ export async function openAdminHttpLedgerSource(options: AdminHttpLedgerOptions)
   };
   const maxResumes = options.resumes ?? 2;
   const perDeviceLimit = options.perDeviceLimit ?? 64;
+  const { Agent, request } = await loadUndici();
   const agent = new Agent({
     connect: { timeout: timeouts.connectTimeoutMs },
     headersTimeout: timeouts.headersTimeoutMs,
@@ -130,7 +127,7 @@ export async function openAdminHttpLedgerSource(options: AdminHttpLedgerOptions)
     if (deviceId !== undefined) query.set('device_id', deviceId);
     if (after > 0) query.set('after', String(after));
     const search = query.size === 0 ? '' : `?${query}`;
-    let response: Awaited<ReturnType<typeof request>>;
+    let response: Response;
     try {
       response = await request(`${base}${LEDGER_PATH}${search}`, {
         method: 'GET',

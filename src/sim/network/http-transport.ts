@@ -3,12 +3,13 @@
  * explicit connect, headers and body timeouts (undici's defaults are 300 s), a bearer token taken from the
  * environment by the caller, and every failure mapped to the core's typed TransportFailure.
  */
-import { errors, Pool } from 'undici';
+import type { Pool } from 'undici';
 import type { Clock, Transport, TransportFailure, TransportReply } from '../../core/ports.ts';
 import { TransportError } from '../../core/ports.ts';
 import { DEFAULT_BATCH_SYNC_PATH } from '../../core/protocol.ts';
 import { ERR_TARGET_UNREACHABLE, ERR_TARGET_URL } from '../errors.ts';
 import { parseRetryAfter } from './retry-after.ts';
+import { codeOf, loadUndici, undiciTimeout } from './undici.ts';
 
 export interface HttpTargetOptions {
   /** Base URL of the backend, e.g. `http://127.0.0.1:8080` (a path prefix is allowed). */
@@ -61,13 +62,17 @@ export function parseTargetUrl(
 
 export function createHttpTarget(options: HttpTargetOptions): HttpTarget {
   const { origin, path } = parseTargetUrl(options.url, options.path);
-  const pool = new Pool(origin, {
-    connections: options.connections ?? 64,
-    connect: { timeout: options.connectTimeoutMs ?? 5_000 },
-    headersTimeout: options.headersTimeoutMs ?? 30_000,
-    bodyTimeout: options.bodyTimeoutMs ?? 30_000,
-    keepAliveTimeout: 30_000,
-  });
+  // Made as undici loads, which starts here: only runs with a real target pay for it.
+  const pool: Promise<Pool> = loadUndici().then(
+    ({ Pool }) =>
+      new Pool(origin, {
+        connections: options.connections ?? 64,
+        connect: { timeout: options.connectTimeoutMs ?? 5_000 },
+        headersTimeout: options.headersTimeoutMs ?? 30_000,
+        bodyTimeout: options.bodyTimeoutMs ?? 30_000,
+        keepAliveTimeout: 30_000,
+      }),
+  );
   const headers: Record<string, string> = {
     ...options.headers,
     'content-type': 'application/json',
@@ -79,7 +84,7 @@ export function createHttpTarget(options: HttpTargetOptions): HttpTarget {
     async postBatch(body: string): Promise<TransportReply> {
       let response: Awaited<ReturnType<Pool['request']>>;
       try {
-        response = await pool.request({ method: 'POST', path, headers, body });
+        response = await (await pool).request({ method: 'POST', path, headers, body });
       } catch (error) {
         throw new TransportError(failureOf(error));
       }
@@ -106,19 +111,14 @@ export function createHttpTarget(options: HttpTargetOptions): HttpTarget {
     path,
     async probe() {
       try {
-        const response = await pool.request({ method: 'GET', path: '/', headers });
+        const response = await (await pool).request({ method: 'GET', path: '/', headers });
         await response.body.dump();
       } catch (error) {
         throw new ERR_TARGET_UNREACHABLE(origin, failureMessage(error), { cause: error });
       }
     },
-    close: () => pool.destroy(),
+    close: async () => (await pool).destroy(),
   };
-}
-
-function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : '';
 }
 
 function failureMessage(error: unknown): string {
@@ -129,8 +129,7 @@ function failureMessage(error: unknown): string {
 
 /** Maps undici's and the socket's errors to the core's typed failures. */
 export function failureOf(error: unknown): TransportFailure {
-  if (error instanceof errors.ConnectTimeoutError) return { kind: 'timeout', phase: 'connect' };
-  if (error instanceof errors.HeadersTimeoutError) return { kind: 'timeout', phase: 'headers' };
-  if (error instanceof errors.BodyTimeoutError) return { kind: 'timeout', phase: 'body' };
+  const phase = undiciTimeout(error);
+  if (phase !== null) return { kind: 'timeout', phase };
   return { kind: 'reset', detail: failureMessage(error) };
 }
