@@ -115,6 +115,13 @@ export function workersOf(options: RunFlags, realtime: { speed: number } | null,
   return workers;
 }
 
+/** `--max-open-devices n` (hidden: the default from `ulimit -n` is right unless a test wants churn). */
+export function maxOpenDevicesOf(options: RunFlags): number | undefined {
+  return options.maxOpenDevices === undefined
+    ? undefined
+    : flags.positiveInteger('--max-open-devices', options.maxOpenDevices);
+}
+
 /** Prints what a finished run needs to say, and returns its exit code. */
 export function reportOutcome(
   outcome: FinishedRun,
@@ -226,10 +233,7 @@ ${EXIT_CODES_HELP}`,
       const realtime = realtimeOf(options);
       const shard = options.shard === undefined ? null : flags.shard(options.shard);
       const workers = workersOf(options, realtime, loaded.scenario.devices.count);
-      const maxOpenDevices =
-        options.maxOpenDevices === undefined
-          ? undefined
-          : flags.positiveInteger('--max-open-devices', options.maxOpenDevices);
+      const maxOpenDevices = maxOpenDevicesOf(options);
       const seed = options.seed ?? pickSeed();
       const print = options.json ? console.err : console.out;
       print(`seed ${seed}${options.seed === undefined ? ` (picked; replay with --seed ${seed})` : ''}`);

@@ -1,7 +1,7 @@
 /**
  * `syncsim sweep <scenario> --devices 50,100,200,400`: the capacity curve. The same scenario and seed at each
  * fleet size; per size the throughput, p99 request latency, p99 time-to-sync and error rate, and the first
- * size at which a threshold breaks.
+ * size at which a threshold breaks. With `--workers N` each size runs as `run --workers N` runs it.
  */
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,8 +14,16 @@ import { ERR_FLAG } from './errors.ts';
 import { executeRun } from './execute-run.ts';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
 import * as flags from './flags.ts';
-import { addRunFlags, flagAssignments, type RunFlags, realtimeOf } from './run-command.ts';
+import {
+  addRunFlags,
+  flagAssignments,
+  maxOpenDevicesOf,
+  type RunFlags,
+  realtimeOf,
+  workersOf,
+} from './run-command.ts';
 import { defaultRunFolder, pickSeed } from './run-folder.ts';
+import { capacityNote, runWorkers } from './run-workers.ts';
 
 export function parseSizes(text: string): number[] {
   const sizes = text.split(',').map((part) => flags.positiveInteger('--devices', part.trim(), 100_000));
@@ -36,6 +44,7 @@ export function sweepCommand(context: CommandContext): Command {
 Examples:
   syncsim sweep capacity-ramp --devices 50,100,200,400
   syncsim sweep steady-day --devices 100,200,400,800 --duration 2h --policy hardened
+  syncsim sweep steady-day --devices 500,1000,2000 --workers 2   # each size on both cores
   syncsim sweep steady-day --devices 20,40,80 --target https://staging.example.com --token-env STAGING_TOKEN --speed 60
 The curve (sweep.html, sweep.json) and each size's reports go to the sweep folder; the exit code is 1 when a
 size breaks a threshold, so a CI gate can require that the planned fleet size passes.
@@ -45,32 +54,49 @@ ${EXIT_CODES_HELP}`,
       if (options.devices === undefined)
         throw new ERR_FLAG('--devices', 'required: the sizes to sweep, e.g. --devices 50,100,200,400');
       if (options.shard !== undefined) throw new ERR_FLAG('--shard', 'does not apply to a sweep');
+      // One file for every size would hold the last size's events only.
+      if (options.log !== undefined)
+        throw new ERR_FLAG(
+          '--log',
+          'applies to one run: run the size you want to look at with syncsim run --log',
+        );
       const sizes = parseSizes(options.devices);
       const { devices: _devices, ...rest } = options;
       const base = [...flagAssignments(rest), ...(options.set ?? [])];
       const realtime = realtimeOf(options);
+      const workers = workersOf(options, realtime, sizes[0] as number);
+      const maxOpenDevices = maxOpenDevicesOf(options);
       const seed = options.seed ?? pickSeed();
       const print = options.json ? context.console.err : context.console.out;
       const signal = context.trapInterrupts();
       print(`seed ${seed}${options.seed === undefined ? ` (picked; replay with --seed ${seed})` : ''}`);
       const first = await loadScenario(name, base);
       const outDir = options.out ?? defaultRunFolder(first.scenario.name, seed, new Date(), '-sweep');
+      if (workers > 1) {
+        const note = capacityNote(first.scenario, workers);
+        if (note !== null) context.console.err(note);
+      }
       const rows: SweepRow[] = [];
       for (const size of sizes) {
         if (signal.aborted) break;
         const { scenario } = await loadScenario(name, [...base, `devices.count=${size}`]);
-        print(`sweep: ${size} devices`);
-        const outcome = await executeRun({
+        print(`sweep: ${size} devices${workers > 1 ? `, ${workers} workers` : ''}`);
+        const run = {
           scenario,
           seed,
           outDir: join(outDir, `devices-${size}`),
-          shard: null,
-          realtime,
           progress: options.progress,
           console: context.console,
           signal,
           env: context.env,
-        });
+          maxOpenDevices,
+        };
+        const outcome =
+          workers > 1
+            ? await runWorkers({ ...run, workers })
+            : await executeRun({ ...run, shard: null, realtime });
+        // Null: stopped while the shards were starting, so there is nothing of this size to show.
+        if (outcome === null) break;
         rows.push(sweepRow(outcome.summary));
       }
       mkdirSync(outDir, { recursive: true });

@@ -1,11 +1,12 @@
 /**
  * `run --workers N`: the run's N shards in N processes at once, merged. Proven against the same run in one
  * process (the summaries are equal but for the wall clock and the replay record), by `replay`, by Ctrl-C in
- * the middle, and by the flags it cannot go with.
+ * the middle, and by the flags it cannot go with. `sweep --workers` runs each size that way.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SweepRow } from '../../src/report/sweep.ts';
 import type { Summary } from '../../src/sim/summary.ts';
 import {
   type Finished,
@@ -113,6 +114,50 @@ describe('syncsim run --workers', () => {
     expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toMatch(STACK_TRACE);
     expect(existsSync(join(cwd, 'refused', 'shards'))).toBe(false);
+  });
+});
+
+describe('syncsim sweep --workers', () => {
+  const SWEEP = [
+    'sweep',
+    'steady-day',
+    '--devices',
+    '6,4',
+    '--duration',
+    '2h',
+    '--seed',
+    '3',
+    '--no-progress',
+  ];
+
+  it('runs every size as merged shards and draws the curve one process draws', async () => {
+    const [alone, sharded] = await Promise.all([
+      syncsim([...SWEEP, '--out', 'sweep-one'], { cwd }),
+      syncsim([...SWEEP, '--workers', '2', '--out', 'sweep-two'], { cwd }),
+    ]);
+    expect(alone.code, transcript(alone)).toBe(sharded.code);
+    expect(sharded.stdout).toContain('sweep: 4 devices, 2 workers');
+    const rows = readJson<SweepRow[]>(join(cwd, 'sweep-two', 'sweep.json'));
+    expect(rows.map((row) => row.devices)).toEqual([4, 6]);
+    expect(rows.every((row) => row.salesCreated > 0)).toBe(true);
+    expect(rows).toEqual(readJson<SweepRow[]>(join(cwd, 'sweep-one', 'sweep.json')));
+    for (const size of [4, 6]) {
+      const folder = join(cwd, 'sweep-two', `devices-${size}`);
+      expect(readJson<Summary>(join(folder, 'summary.json')).replay?.workers).toBe(2);
+      expect(existsSync(join(folder, 'shards', 'shard-1', 'summary.json'))).toBe(true);
+    }
+  });
+
+  it.each([
+    [['--workers', '5'], /--workers: 5 workers for 4 device\(s\): at most one worker per device/],
+    [['--workers', '2', '--realtime'], /--workers: runs in virtual time only/],
+    [['--log', 'app.ndjson'], /--log: applies to one run/],
+  ])('refuses %j with exit 2 and a message naming the flag', async (args, message) => {
+    const result = await syncsim([...SWEEP, ...args, '--out', 'sweep-refused'], { cwd });
+    expect(result.code, transcript(result)).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+    expect(existsSync(join(cwd, 'sweep-refused'))).toBe(false);
   });
 });
 
