@@ -91,7 +91,7 @@ export function realtimeOf(options: RunFlags): { speed: number } | null {
 }
 
 /** `--workers n` (default 1), checked against the flags it cannot go with and the size of the fleet. */
-export function workersOf(options: RunFlags, realtime: { speed: number } | null, devices: number): number {
+export function workersOf(options: RunFlags, devices: number): number {
   if (options.workers === undefined) return 1;
   const workers = flags.positiveInteger('--workers', options.workers, 256);
   if (workers === 1) return 1;
@@ -100,8 +100,6 @@ export function workersOf(options: RunFlags, realtime: { speed: number } | null,
       '--workers',
       'runs every shard itself: leave out --shard (or run one shard, without --workers)',
     );
-  if (realtime !== null)
-    throw new ERR_FLAG('--workers', 'runs in virtual time only: leave out --realtime and --target');
   if (options.log !== undefined)
     throw new ERR_FLAG(
       '--workers',
@@ -190,7 +188,7 @@ export function addRunFlags(command: Command): Command {
     )
     .option(
       '--workers <n>',
-      'run the fleet as n shards at once, one process each (one per core), merged into one result; virtual time only; each shard has an in-process backend of its own',
+      'run the fleet as n shards at once, one process each (one per core), merged into one result; each shard has a fake backend of its own, or sends to the one --target',
     )
     .option('--out <dir>', 'run folder (default: reports/<scenario>-<seed>-<time>/)')
     .option('--no-progress', 'no progress display')
@@ -225,6 +223,7 @@ Examples:
   syncsim run steady-day --target https://staging.example.com --token-env STAGING_TOKEN --ledger mysql://ro@db/pos
   syncsim run my-scenario.json --shard 0/2 --out reports/shard-0
   syncsim run steady-day --devices 2000 --workers 2   # both cores: shards 0/2 and 1/2 at once, merged
+  syncsim run steady-day --devices 400 --target https://staging.example.com --workers 2   # two load generators
 ${EXIT_CODES_HELP}`,
     )
     .action(async (name: string, options: RunFlags) => {
@@ -232,7 +231,7 @@ ${EXIT_CODES_HELP}`,
       const loaded = await loadScenario(name, [...flagAssignments(options), ...(options.set ?? [])]);
       const realtime = realtimeOf(options);
       const shard = options.shard === undefined ? null : flags.shard(options.shard);
-      const workers = workersOf(options, realtime, loaded.scenario.devices.count);
+      const workers = workersOf(options, loaded.scenario.devices.count);
       const maxOpenDevices = maxOpenDevicesOf(options);
       const seed = options.seed ?? pickSeed();
       const print = options.json ? console.err : console.out;
@@ -258,6 +257,7 @@ ${EXIT_CODES_HELP}`,
           seed,
           workers,
           outDir,
+          realtime,
           progress: options.progress,
           console,
           signal,

@@ -5,6 +5,8 @@
  * and --set applied), so all of them run the same thing.
  *
  * Each shard is deterministic and the merge is pure, so the same scenario, seed and N give the same summary.
+ * In real time each shard is a load generator of its own: against a `--target`, N processes (N cores) send
+ * to the one backend, and each checks its own devices' rows in the ledger.
  * Where the backend never queues (capacity to spare), N shards give what one process gives; where it does,
  * each shard queues on a backend of its own, like N backends of the configured size.
  */
@@ -19,8 +21,8 @@ import type { FinishedRun, RunRequest } from './execute-run.ts';
 import { EXIT } from './exit-codes.ts';
 import { mergeShardFolders } from './merge-shards.ts';
 
-/** A run as executeRun takes it, less what shards cannot share (a shard, real time, one log file). */
-export interface WorkersRequest extends Omit<RunRequest, 'shard' | 'realtime' | 'logFile'> {
+/** A run as executeRun takes it, less what shards cannot share (a shard, one log file). */
+export interface WorkersRequest extends Omit<RunRequest, 'shard' | 'logFile'> {
   readonly workers: number;
   /** The command a shard runs, before its `run ...` arguments; default: the syncsim this process is. */
   readonly syncsim?: SyncsimCommand;
@@ -81,6 +83,8 @@ function startShard(
     folder,
     // Not on a terminal, a shard's progress is a line every few seconds on stderr, which this process relays.
     ...(request.progress ? [] : ['--no-progress']),
+    // The target, its token's variable, headers and ledger are in the scenario file; the speed is not.
+    ...(request.realtime === null ? [] : ['--realtime', '--speed', String(request.realtime.speed)]),
     ...(request.maxOpenDevices === undefined ? [] : ['--max-open-devices', String(request.maxOpenDevices)]),
   ];
   // A process group of its own: Ctrl-C reaches this process only, which passes one SIGINT on to each shard
@@ -178,7 +182,13 @@ export async function runWorkers(request: WorkersRequest): Promise<FinishedRun |
   const merged = mergeShardFolders(folders);
   const summary: Summary = {
     ...merged.summary,
-    replay: { scenario: request.scenario, seed: request.seed, shard: null, realtime: null, workers },
+    replay: {
+      scenario: request.scenario,
+      seed: request.seed,
+      shard: null,
+      realtime: request.realtime,
+      workers,
+    },
   };
   const report = { summary, metrics: merged.metrics, shards: merged.shards };
   return { summary, files: writeReports(report, outDir), report };

@@ -64,7 +64,7 @@ ${EXIT_CODES_HELP}`,
       const { devices: _devices, ...rest } = options;
       const base = [...flagAssignments(rest), ...(options.set ?? [])];
       const realtime = realtimeOf(options);
-      const workers = workersOf(options, realtime, sizes[0] as number);
+      const workers = workersOf(options, sizes[0] as number);
       const maxOpenDevices = maxOpenDevicesOf(options);
       const seed = options.seed ?? pickSeed();
       const print = options.json ? context.console.err : context.console.out;
@@ -93,7 +93,7 @@ ${EXIT_CODES_HELP}`,
         };
         const outcome =
           workers > 1
-            ? await runWorkers({ ...run, workers })
+            ? await runWorkers({ ...run, workers, realtime })
             : await executeRun({ ...run, shard: null, realtime });
         // Null: stopped while the shards were starting, so there is nothing of this size to show.
         if (outcome === null) break;

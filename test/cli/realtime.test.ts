@@ -1,7 +1,8 @@
 /**
  * A real-time run over HTTP against `syncsim serve` started as a separate process, the server's rows read
  * back through its admin API (--ledger URL): every invariant checked and 0, the ledger holding exactly the
- * sales the devices made, exit 0; then the server stops cleanly on SIGTERM.
+ * sales the devices made, exit 0; the same with `--workers 2` (two generator processes, merged); then the
+ * server stops cleanly on SIGTERM.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,8 @@ let server: Running;
 let url: string;
 let run: Finished;
 let withoutLedger: Finished;
+let sharded: Finished;
+let shardedUrl: string;
 let serverExit: Finished;
 
 beforeAll(async () => {
@@ -77,6 +80,45 @@ beforeAll(async () => {
     ],
     { cwd },
   );
+  // Two load generators against one server, each checking its own devices' rows in its ledger. A server of
+  // its own: device ids are the same in every run, so the rows of the runs above would read as phantoms.
+  const second = startSyncsim(['serve', '--port', '0', '--db', ':memory:', '--admin'], {
+    cwd,
+    timeoutMs: 120_000,
+  });
+  const secondUrl = (await second.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1] ?? '';
+  sharded = await syncsim(
+    [
+      'run',
+      '--devices',
+      '6',
+      '--duration',
+      '4m',
+      '--seed',
+      '14',
+      '--target',
+      secondUrl,
+      '--ledger',
+      secondUrl,
+      '--speed',
+      '60',
+      '--workers',
+      '2',
+      '--no-progress',
+      '--out',
+      'workers',
+      '--set',
+      'startAt=2026-03-02T12:00:00+07:00',
+      '--set',
+      'network.timeoutMs=600000',
+      '--set',
+      `thresholds=${JSON.stringify([...INVARIANT_THRESHOLDS, 'invariants.checked == true'])}`,
+    ],
+    { cwd },
+  );
+  second.child.kill('SIGTERM');
+  await second.finished;
+  shardedUrl = secondUrl;
   server.child.kill('SIGTERM');
   serverExit = await server.finished;
 });
@@ -123,6 +165,23 @@ describe('syncsim run --target <syncsim serve> --ledger <its URL> --speed 60', (
     ]);
     expect(withoutLedger.stdout).toContain('FAIL invariants.lost == 0');
     expect(withoutLedger.stderr).toMatch(/note: lost, .* were not checked: .* --ledger/);
+  });
+
+  it('--workers 2: two generator processes against the one server, merged, every sale in the ledger once', () => {
+    expect(sharded.code, transcript(sharded)).toBe(0);
+    const summary = readJson<Summary>(join(cwd, 'workers', 'summary.json'));
+    expect(summary.mode).toBe('realtime');
+    expect(summary.devices).toBe(6);
+    expect(summary.replay).toMatchObject({ workers: 2, realtime: { speed: 60 } });
+    expect(summary.invariants).toMatchObject({ checked: true, lost: 0, duplicated: 0, phantom: 0 });
+    expect(summary.sales.created).toBeGreaterThan(0);
+    expect(summary.server.ledgerRows).toBe(summary.sales.created);
+    for (const index of [0, 1]) {
+      const shard = readJson<Summary>(join(cwd, 'workers', 'shards', `shard-${index}`, 'summary.json'));
+      expect(shard.devices).toBe(3);
+      expect(shard.backend).toContain(shardedUrl);
+      expect(shard.requests.ok).toBeGreaterThan(0);
+    }
   });
 
   it('the server stops cleanly on SIGTERM: exit 0', () => {

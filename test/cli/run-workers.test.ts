@@ -36,6 +36,7 @@ function request(syncsim: WorkersRequest['syncsim'], signal = new AbortControlle
     seed: '1',
     workers: 2,
     outDir: join(dir, 'run'),
+    realtime: null,
     progress: true,
     console,
     signal,

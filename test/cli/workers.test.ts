@@ -106,7 +106,6 @@ describe('syncsim run --workers', () => {
     [['--workers', 'two'], /--workers: expected a whole number/],
     [['--workers', '9'], /--workers: 9 workers for 8 device\(s\): at most one worker per device/],
     [['--workers', '2', '--shard', '0/2'], /--workers: runs every shard itself/],
-    [['--workers', '2', '--realtime'], /--workers: runs in virtual time only/],
     [['--workers', '2', '--log', 'app.ndjson'], /--workers: cannot share one --log file/],
   ])('refuses %j with exit 2 and a message naming --workers', async (args, message) => {
     const result = await syncsim([...SMALL_RUN, ...args, '--out', 'refused'], { cwd });
@@ -150,7 +149,6 @@ describe('syncsim sweep --workers', () => {
 
   it.each([
     [['--workers', '5'], /--workers: 5 workers for 4 device\(s\): at most one worker per device/],
-    [['--workers', '2', '--realtime'], /--workers: runs in virtual time only/],
     [['--log', 'app.ndjson'], /--log: applies to one run/],
   ])('refuses %j with exit 2 and a message naming the flag', async (args, message) => {
     const result = await syncsim([...SWEEP, ...args, '--out', 'sweep-refused'], { cwd });
