@@ -116,6 +116,20 @@ describe('syncsim run --workers', () => {
   });
 });
 
+describe('syncsim run --workers --target', () => {
+  it('an unreachable target ends the run with exit 3, relaying what the shard said', async () => {
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused.
+    const result = await syncsim(
+      [...SMALL_RUN, '--target', 'http://127.0.0.1:9', '--workers', '2', '--out', 'unreachable'],
+      { cwd },
+    );
+    expect(result.code, transcript(result)).toBe(3);
+    expect(result.stderr).toMatch(/--workers: shard \d\/2 ended with exit 3 and no result/);
+    expect(result.stderr).toMatch(/target http:\/\/127\.0\.0\.1:9 is unreachable/);
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+  });
+});
+
 describe('syncsim sweep --workers', () => {
   const SWEEP = [
     'sweep',
