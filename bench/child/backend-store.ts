@@ -52,7 +52,8 @@ for (let first = 0; first < totalRows; first += batchSize) {
   batches.push(rows);
 }
 const clock = createFloorClock(BENCH_EPOCH_MS);
-const storage = resolveStorage({ file, dedupe: 'unique', fresh: true });
+const storageInput = { file, dedupe: 'unique', fresh: true } as const;
+const storage = resolveStorage(storageInput);
 
 let stored = 0;
 let failed = 0;
@@ -60,7 +61,7 @@ let baseRssKb = 0;
 let wallMs = 0;
 if (mode === 'inject') {
   const bodies = batches.map((rows) => batchBody(rows, rows[0]!.device_id, BENCH_EPOCH_MS));
-  const backend = await buildBackend({ storage, seed, logLevel: 'silent' }, { clock });
+  const backend = await buildBackend({ storage: storageInput, seed, logLevel: 'silent' }, { clock });
   baseRssKb = peakRssKb();
   const start = performance.now();
   for (const body of bodies) {

@@ -43,6 +43,9 @@ export const StorageOptionsSchema = Type.Object(
     /** `normal` (default): other processes may read the file while the backend runs. `exclusive`: the backend
      * holds the file alone (no lock calls per transaction); in-process simulations use it. */
     locking: Type.Optional(Type.Union([Type.Literal('normal'), Type.Literal('exclusive')])),
+    /** The ledger's SQLite page cache, KiB (default: SQLite's, ~16 MB). In-process simulations use 2 MiB: rows
+     * are appended and read back once, and the cache is memory the run holds to its end. */
+    cacheKib: Type.Optional(Type.Integer({ minimum: 64, maximum: 4_194_304 })),
     /** Empty the ledger when the file is opened (a new run); off by default, so a restart keeps what was committed. */
     fresh: Type.Optional(Type.Boolean()),
     dedupe: Type.Optional(DedupeModeSchema),
@@ -60,6 +63,8 @@ export interface StorageOptions {
   readonly journal: 'wal' | 'delete';
   readonly synchronous: 'normal' | 'off';
   readonly locking: 'normal' | 'exclusive';
+  /** Null: SQLite's default. */
+  readonly cacheKib: number | null;
   readonly fresh: boolean;
   readonly dedupe: DedupeMode;
   readonly key: DedupeKey;
@@ -245,6 +250,7 @@ export function resolveStorage(input: StorageOptionsInput = {}): StorageOptions 
     journal: input.journal ?? 'wal',
     synchronous: input.synchronous ?? 'normal',
     locking: input.locking ?? 'normal',
+    cacheKib: input.cacheKib ?? null,
     fresh: input.fresh ?? false,
     dedupe: input.dedupe ?? 'unique',
     key: input.key ?? 'offline_reference',

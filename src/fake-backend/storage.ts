@@ -228,6 +228,7 @@ function openDatabase(options: StorageOptions): Database.Database {
       );
       db.pragma('busy_timeout = 5000');
     }
+    if (options.cacheKib !== null) db.pragma(`cache_size = ${-options.cacheKib}`);
     return db;
   } catch (error) {
     throw new StorageError(options.file, error instanceof Error ? error.message : String(error), {

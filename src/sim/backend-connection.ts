@@ -54,6 +54,9 @@ function describeFake(config: FakeBackendConfig, where: string): string {
  * The in-process fake backend's options: the scenario's, with a fresh ledger in the run folder that only this
  * process opens (exclusive locking: no lock calls per transaction) unless the scenario's storage says otherwise.
  */
+/** The in-process ledger's page cache, KiB. */
+export const LEDGER_CACHE_KIB = 2048;
+
 export function inProcessBackendOptions(
   config: FakeBackendConfig,
   options: Pick<ConnectOptions, 'seed' | 'outDir' | 'memoryLedger' | 'synchronous'>,
@@ -67,6 +70,9 @@ export function inProcessBackendOptions(
       file: options.memoryLedger ? MEMORY_DB : join(options.outDir, 'server.sqlite'),
       synchronous: fake.storage?.synchronous ?? options.synchronous,
       locking: fake.storage?.locking ?? 'exclusive',
+      // The default ~16 MB cache was memory every run (and every shard) held to its end, for no speed: rows
+      // are appended, and read back once by the check (bench/PROFILING.md, sixth session).
+      cacheKib: fake.storage?.cacheKib ?? LEDGER_CACHE_KIB,
       fresh: true,
     },
     logLevel: 'silent',

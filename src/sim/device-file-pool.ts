@@ -26,7 +26,8 @@ const DEVICE_PAGE_SIZE = 1024;
  * newest leaf of the table and of each index, fits many times over), more for fewer. A device draining a
  * backlog reads and rewrites rows all over its file: at 32 devices, 512 KiB each made a claim and an apply
  * of 100 rows out of 3,000 about twice as fast as 16 KiB (bench/PROFILING.md). SQLite fills a cache as pages
- * are used, so a small file never holds more than its own size.
+ * are used, so a small file never holds more than its own size. The budget is the fleet's: a shard's devices
+ * get what they would in one process.
  */
 const FLEET_CACHE_KIB = 16 * 1024;
 const MIN_CACHE_KIB = 16;

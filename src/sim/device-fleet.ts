@@ -64,7 +64,9 @@ export class DeviceFleet {
     const pool = new DeviceFilePool(
       options.maxOpenDevices ?? maxOpenDevices(openFileLimit(), sim.sqliteJournal),
     );
-    const file = deviceFileOptions(sim, options.indices.length);
+    // The whole fleet's count, not the shard's: a shard's devices get the cache they have in one process, so N
+    // shards hold one fleet's budget between them rather than N.
+    const file = deviceFileOptions(sim, sim.devices.count);
     const elapsed = () => clock.monotonic();
     const listener: DeviceListener = {
       onCoreEvent: (device, event) => this.observers.get(device)?.onEvent(event),

@@ -16,6 +16,7 @@ describe('backend options', () => {
       journal: 'wal',
       synchronous: 'normal',
       locking: 'normal',
+      cacheKib: null,
       fresh: false,
       dedupe: 'unique',
       key: 'offline_reference',
@@ -42,6 +43,8 @@ describe('backend options', () => {
       'backend/capacity/requestTime/min 5 must be <= max 1',
     ],
     [{ storage: { flie: 'x' } }, 'backend/storage/flie is not a known field'],
+    [{ storage: { cacheKib: 8 } }, 'backend/storage/cacheKib'],
+    [{ storage: { cacheKib: 100.5 } }, 'backend/storage/cacheKib'],
     [{ limits: { bodyBytes: 1.5 } }, 'backend/limits/bodyBytes'],
     [{ path: 'no-slash' }, 'backend/path'],
     [

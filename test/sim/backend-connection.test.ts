@@ -11,6 +11,8 @@ import {
   type BackendConnection,
   connectRealtimeFake,
   connectTarget,
+  inProcessBackendOptions,
+  LEDGER_CACHE_KIB,
 } from '../../src/sim/backend-connection.ts';
 import { runSimulation } from '../../src/sim/runner.ts';
 import { batchBody, createManualClock, makeSales } from '../fake-backend/helpers.ts';
@@ -133,5 +135,15 @@ describe('a target that cannot be reached', () => {
     expect(error).toMatchObject({ code: 'SYNCSIM_ERR_TARGET_UNREACHABLE' });
     const devices = join(dir.path, 'devices');
     expect(existsSync(devices) ? readdirSync(devices) : []).toEqual([]);
+  });
+});
+
+describe('the in-process ledger', () => {
+  const connect = { seed: '1', outDir: '/tmp/unused', synchronous: 'off' as const };
+
+  it('keeps a small page cache unless the scenario sets one', () => {
+    expect(inProcessBackendOptions({ kind: 'fake' }, connect).storage?.cacheKib).toBe(LEDGER_CACHE_KIB);
+    const chosen = inProcessBackendOptions({ kind: 'fake', storage: { cacheKib: 4096 } }, connect);
+    expect(chosen.storage?.cacheKib).toBe(4096);
   });
 });
