@@ -6,7 +6,20 @@
 // the heap to at most about twice what is live after a collection, above it to four times, which made a
 // 1,000-device run hold ~900 MB for ~150 MB of live data (bench/PROFILING.md). Bigger runs: shard them, or
 // `node --max-old-space-size=8000 bin/syncsim.js ...`. The benchmarks read their flags from that line.
+import { isMainThread, parentPort } from 'node:worker_threads';
 import { importTypeScript } from './typescript-entry.js';
+
+// A shard of `run --workers` runs this file in a worker thread (src/cli/run-workers.ts), and threads get no
+// signals: the parent posts the signal's name and it is raised here. A shard with no handler yet (still
+// starting) stops at once, as a process would on an unhandled SIGINT.
+if (!isMainThread) {
+  parentPort
+    ?.on('message', (signal) => {
+      if (process.listenerCount(signal) > 0) process.emit(signal, signal);
+      else process.exit(130);
+    })
+    .unref();
+}
 
 const { main } = await importTypeScript(new URL('../src/cli.ts', import.meta.url).pathname);
 process.exitCode = await main(process.argv.slice(2));

@@ -17,7 +17,7 @@ export const ERR_REPLAY = defineError(
   (path: string, problem: string) => `${path}: ${problem}`,
 );
 export const ERR_MERGE = defineError('SYNCSIM_ERR_MERGE', 'config', (problem: string) => `merge: ${problem}`);
-/** A shard process of `run --workers` that ended without its result (it crashed, or could not start). */
+/** A shard thread of `run --workers` that ended without its result (it failed, threw, or could not start). */
 export const ERR_WORKER = defineError(
   'SYNCSIM_ERR_WORKER',
   'unavailable',

@@ -1,5 +1,5 @@
 /**
- * The shards of one run (`run --shard i/N`, or the processes of `run --workers N`) read back from their run
+ * The shards of one run (`run --shard i/N`, or the threads of `run --workers N`) read back from their run
  * folders and combined exactly: histograms added, counters and invariants summed, thresholds evaluated again
  * on the whole. Shared by `syncsim merge` and `syncsim run --workers`.
  */

@@ -188,7 +188,7 @@ export function addRunFlags(command: Command): Command {
     )
     .option(
       '--workers <n>',
-      'run the fleet as n shards at once, one process each (one per core), merged into one result; each shard has a fake backend of its own, or sends to the one --target',
+      'run the fleet as n shards at once, one thread each (one per core) in this process, merged into one result; each shard has a fake backend of its own, or sends to the one --target',
     )
     .option('--out <dir>', 'run folder (default: reports/<scenario>-<seed>-<time>/)')
     .option('--no-progress', 'no progress display')

@@ -1,18 +1,22 @@
 /**
  * `syncsim run --workers N`: the fleet on N cores. The run's N shards (`--shard i/N`: the devices whose index
- * is i mod N) run at once, each in a `syncsim run` process of its own with its own in-process backend, and are
- * merged exactly as `syncsim merge` does. Every shard runs the scenario file this process resolved (every flag
- * and --set applied), so all of them run the same thing.
+ * is i mod N) run at once, each a `syncsim run --shard i/N` in a worker thread of this process with its own
+ * in-process backend, and are merged exactly as `syncsim merge` does. Every shard runs the scenario file this
+ * process resolved (every flag and --set applied), so all of them run the same thing.
+ *
+ * Threads, not processes: the shards share one runtime (node itself, the native modules), ~100 MB less than
+ * N processes at 1,000 devices (bench/PROFILING.md, seventh session). Each keeps its own heap, SQLite
+ * connections and backend, and ends as a process would, with an exit code and its stderr.
  *
  * Each shard is deterministic and the merge is pure, so the same scenario, seed and N give the same summary.
- * In real time each shard is a load generator of its own: against a `--target`, N processes (N cores) send
+ * In real time each shard is a load generator of its own: against a `--target`, N threads (N cores) send
  * to the one backend, and each checks its own devices' rows in the ledger.
  * Where the backend never queues (capacity to spare), N shards give what one process gives; where it does,
  * each shard queues on a backend of its own, like N backends of the configured size.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { writeReports } from '../report/index.ts';
 import type { Scenario } from '../scenarios/scenario.ts';
 import type { Summary } from '../sim/summary.ts';
@@ -24,14 +28,11 @@ import { mergeShardFolders } from './merge-shards.ts';
 /** A run as executeRun takes it, less what shards cannot share (a shard, one log file). */
 export interface WorkersRequest extends Omit<RunRequest, 'shard' | 'logFile'> {
   readonly workers: number;
-  /** The command a shard runs, before its `run ...` arguments; default: the syncsim this process is. */
-  readonly syncsim?: SyncsimCommand;
-}
-
-/** How to start syncsim: the node binary and its arguments up to the command name. */
-export interface SyncsimCommand {
-  readonly node: string;
-  readonly args: readonly string[];
+  /**
+   * The module a shard thread runs with its `run ...` arguments in process.argv; default: the syncsim this
+   * process started from (bin/syncsim.js, which passes the interrupts posted to it on as signals).
+   */
+  readonly shardEntry?: string;
 }
 
 /**
@@ -49,29 +50,31 @@ export function capacityNote(scenario: Scenario, workers: number): string | null
   );
 }
 
-/** What a shard process left: its exit code (null for a signal) and the end of what it wrote to stderr. */
+/** What a shard thread left: its exit code, the end of what it wrote to stderr, and what it threw if it did. */
 interface ShardExit {
   readonly index: number;
-  readonly code: number | null;
+  readonly code: number;
   readonly stderr: string;
+  /** An uncaught error ended the thread (with exit 1, which is not a failed threshold here). */
+  readonly thrown: string | null;
 }
 
 const STDERR_TAIL_CHARS = 4_000;
 
-/** The `syncsim` the user started (bin/syncsim.js), with the node flags it runs with. */
-function syncsimCommand(): SyncsimCommand {
+/**
+ * V8's young generation of each shard thread (semi-spaces of 4 MB; V8's default here is 48 MB). At 1,000
+ * devices on two shards: ~50 MB less peak RSS for ~5% more wall time (bench/PROFILING.md, seventh session).
+ */
+const SHARD_YOUNG_GENERATION_MB = 12;
+
+/** The `syncsim` the user started (bin/syncsim.js). */
+function syncsimEntry(): string {
   const bin = process.argv[1];
   if (bin === undefined) throw new ERR_WORKER('cannot tell which syncsim to start for the shards');
-  return { node: process.execPath, args: [...process.execArgv, bin] };
+  return bin;
 }
 
-function startShard(
-  request: WorkersRequest,
-  index: number,
-  scenarioFile: string,
-  folder: string,
-): ChildProcess {
-  const { node, args } = request.syncsim ?? syncsimCommand();
+function startShard(request: WorkersRequest, index: number, scenarioFile: string, folder: string): Worker {
   const shardArgs = [
     'run',
     scenarioFile,
@@ -87,39 +90,51 @@ function startShard(
     ...(request.realtime === null ? [] : ['--realtime', '--speed', String(request.realtime.speed)]),
     ...(request.maxOpenDevices === undefined ? [] : ['--max-open-devices', String(request.maxOpenDevices)]),
   ];
-  // A process group of its own: Ctrl-C reaches this process only, which passes one SIGINT on to each shard
-  // (a second SIGINT would make a shard quit without its partial report).
-  return spawn(node, [...args, ...shardArgs], {
+  const shard = new Worker(request.shardEntry ?? syncsimEntry(), {
+    argv: shardArgs,
     env: { ...request.env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-    detached: true,
+    // The shard's stdout is its own run's summary, which the merge replaces: read and dropped.
+    stdout: true,
+    stderr: true,
+    resourceLimits: { maxYoungGenerationSizeMb: SHARD_YOUNG_GENERATION_MB },
   });
+  shard.stdout.resume();
+  return shard;
 }
 
 /** Waits for a shard to end, keeping the end of its stderr and handing each whole line to `relay`. */
 function waitForShard(
-  child: ChildProcess,
+  shard: Worker,
   index: number,
   relay: ((line: string) => void) | null,
 ): Promise<ShardExit> {
   let stderr = '';
   let partial = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+  shard.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
     if (relay === null) return;
     const lines = (partial + chunk).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) if (line.trim() !== '') relay(line);
   });
+  let thrown: string | null = null;
+  shard.on('error', (error) => {
+    thrown = error.message;
+  });
+  // Everything the thread wrote has been delivered by the time it exits.
   return new Promise((resolve) => {
-    child.on('error', (error) => resolve({ index, code: EXIT.unavailable, stderr: error.message }));
-    child.on('close', (code) => resolve({ index, code, stderr }));
+    shard.on('exit', (code) => resolve({ index, code, stderr, thrown }));
   });
 }
 
 /** 0 and 1 are a finished run, 130 an interrupted one with its partial report: each left a summary. */
 function leftResult(exit: ShardExit): boolean {
+  if (exit.thrown !== null) return false;
   return exit.code === EXIT.ok || exit.code === EXIT.failed || exit.code === EXIT.interrupted;
+}
+
+function howItEnded(exit: ShardExit): string {
+  return exit.thrown === null ? `exit ${exit.code}` : 'an uncaught error';
 }
 
 /**
@@ -137,32 +152,33 @@ export async function runWorkers(request: WorkersRequest): Promise<FinishedRun |
   const folders = Array.from({ length: workers }, (_, index) => join(shardsDir, `shard-${index}`));
 
   const started = performance.now(); // wall time for the progress lines only
-  const children = folders.map((folder, index) => startShard(request, index, scenarioFile, folder));
+  const shards = folders.map((folder, index) => startShard(request, index, scenarioFile, folder));
+  const running = new Set(shards);
+  for (const shard of shards) shard.once('exit', () => running.delete(shard));
+  // Threads get no signals: each shard is sent one SIGINT by name (a second would make it quit without its
+  // partial report).
   const stopShards = (): void => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGINT');
+    for (const shard of running) shard.postMessage('SIGINT');
   };
   request.signal.addEventListener('abort', stopShards, { once: true });
   let exits: ShardExit[];
   try {
     exits = await Promise.all(
-      children.map(async (child, index) => {
+      shards.map(async (shard, index) => {
         const name = `shard ${index}/${workers}`;
         const relay = request.progress ? (line: string) => console.err(`${name}: ${line}`) : null;
-        const exit = await waitForShard(child, index, relay);
+        const exit = await waitForShard(shard, index, relay);
         if (request.progress) {
           const seconds = ((performance.now() - started) / 1000).toFixed(1);
-          console.err(
-            `${name}: done in ${seconds} s${leftResult(exit) ? '' : ` (exit ${exit.code ?? 'by a signal'})`}`,
-          );
+          console.err(`${name}: done in ${seconds} s${leftResult(exit) ? '' : ` (${howItEnded(exit)})`}`);
         }
         return exit;
       }),
     );
   } finally {
     request.signal.removeEventListener('abort', stopShards);
-    // This process is leaving: no shard outlives it.
-    for (const child of children)
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    // This run is over: no shard outlives it.
+    await Promise.all([...running].map((shard) => shard.terminate()));
   }
 
   const failed = exits.find((exit) => !leftResult(exit));
@@ -173,9 +189,14 @@ export async function runWorkers(request: WorkersRequest): Promise<FinishedRun |
     return null;
   }
   if (failed !== undefined) {
-    const said = failed.stderr.trim().split('\n').slice(-5).join('\n  ');
+    const said = [
+      ...failed.stderr.trim().split('\n').slice(-5),
+      ...(failed.thrown === null ? [] : [failed.thrown]),
+    ]
+      .filter((line) => line !== '')
+      .join('\n  ');
     throw new ERR_WORKER(
-      `shard ${failed.index}/${workers} ended with ${failed.code === null ? 'a signal' : `exit ${failed.code}`}` +
+      `shard ${failed.index}/${workers} ended with ${howItEnded(failed)}` +
         ` and no result (its run folder: ${folders[failed.index]})${said === '' ? '' : `:\n  ${said}`}`,
     );
   }

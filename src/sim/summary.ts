@@ -24,7 +24,7 @@ export interface ReplayInfo {
   readonly seed: string;
   readonly shard: { readonly index: number; readonly count: number } | null;
   readonly realtime: { readonly speed: number } | null;
-  /** Shards run at once in processes of their own (`run --workers N`); absent: one process. */
+  /** Shards run at once, a thread each (`run --workers N`); absent: one process. */
   readonly workers?: number;
 }
 

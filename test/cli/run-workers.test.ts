@@ -1,7 +1,7 @@
 /**
- * runWorkers when a shard process goes wrong: a shard that fails, one killed by a signal, and Ctrl-C while the
- * shards are starting. The shards here are small node scripts standing in for `syncsim run --shard i/N` (a
- * real process that really exits or dies); workers.test.ts runs the real thing.
+ * runWorkers when a shard thread goes wrong: a shard that fails, one that throws, and Ctrl-C while the shards
+ * are starting. The shards here are small modules standing in for `syncsim run --shard i/N` (a real thread
+ * that really exits or throws); workers.test.ts runs the real thing.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,14 +23,14 @@ const console: Console = {
   interactive: false,
 };
 
-/** A stand-in shard: a node script with this body, given the shard's `run ...` arguments. */
-function shardScript(name: string, body: string): WorkersRequest['syncsim'] {
-  const file = join(dir, `${name}.cjs`);
+/** A stand-in shard: a module with this body, run as a shard thread with the shard's `run ...` arguments. */
+function shardScript(name: string, body: string): string {
+  const file = join(dir, `${name}.mjs`);
   writeFileSync(file, body);
-  return { node: process.execPath, args: [file] };
+  return file;
 }
 
-function request(syncsim: WorkersRequest['syncsim'], signal = new AbortController().signal): WorkersRequest {
+function request(shardEntry: string, signal = new AbortController().signal): WorkersRequest {
   return {
     scenario,
     seed: '1',
@@ -41,7 +41,7 @@ function request(syncsim: WorkersRequest['syncsim'], signal = new AbortControlle
     console,
     signal,
     env: process.env,
-    syncsim,
+    shardEntry,
   };
 }
 
@@ -82,17 +82,32 @@ describe('runWorkers, when a shard goes wrong', () => {
     ).toBe(true);
   });
 
-  it('a shard killed by a signal fails the run, saying so', async () => {
-    const shard = shardScript('killed', "process.kill(process.pid, 'SIGKILL');");
+  it('a shard that throws fails the run with exit 3, saying what it threw', async () => {
+    const shard = shardScript('throws', "throw new Error('disk on fire');");
     const error = await failure(runWorkers(request(shard)));
-    expect(error.message).toMatch(/^--workers: shard 0\/2 ended with a signal and no result/);
+    expect(exitCodeFor(error)).toBe(EXIT.unavailable);
+    // Exit 1 from a thread that threw is no failed threshold: the shard left no result.
+    expect(error.message).toMatch(/^--workers: shard 0\/2 ended with an uncaught error and no result/);
+    expect(error.message).toContain('disk on fire');
+    expect(error.message).not.toMatch(/\n\s+at /);
   });
 
-  it('Ctrl-C while the shards are starting stops them and gives no merged result (null), not an error', async () => {
-    const shard = shardScript('starting', 'setTimeout(() => {}, 60_000);');
+  it('Ctrl-C while the shards are starting posts each one SIGINT and gives no merged result (null), not an error', async () => {
+    // As bin/syncsim.js does before the run has a handler: stop at once, with no report (exit 143).
+    const shard = shardScript(
+      'starting',
+      [
+        "import { parentPort } from 'node:worker_threads';",
+        "parentPort.once('message', (signal) => { if (signal === 'SIGINT') process.exit(143); });",
+        'setTimeout(() => {}, 60_000);',
+      ].join('\n'),
+    );
     const controller = new AbortController();
     const running = runWorkers(request(shard, controller.signal));
     setTimeout(() => controller.abort(), 300);
     expect(await running).toBeNull();
+    expect(said).toContain(
+      'interrupted while the shards were starting: no shard has a result, so there is no merged report',
+    );
   });
 });

@@ -1,5 +1,5 @@
 /**
- * `run --workers N`: the run's N shards in N processes at once, merged. Proven against the same run in one
+ * `run --workers N`: the run's N shards in N threads at once, merged. Proven against the same run in one
  * process (the summaries are equal but for the wall clock and the replay record), by `replay`, by Ctrl-C in
  * the middle, and by the flags it cannot go with. `sweep --workers` runs each size that way.
  */
