@@ -1,11 +1,13 @@
-#!/usr/bin/env -S node --max-old-space-size=2000
+#!/usr/bin/env -S node --max-old-space-size=2000 --v8-pool-size=1
 // The syncsim command. The TypeScript sources are compiled at start (bin/typescript-entry.js), so there is
 // no build step to forget.
 //
 // The heap cap on the line above is a memory setting, not a limit anyone should reach: under 2 GB V8 grows
 // the heap to at most about twice what is live after a collection, above it to four times, which made a
 // 1,000-device run hold ~900 MB for ~150 MB of live data (bench/PROFILING.md). Bigger runs: shard them, or
-// `node --max-old-space-size=8000 bin/syncsim.js ...`. The benchmarks read their flags from that line.
+// `node --max-old-space-size=8000 bin/syncsim.js ...`. One V8 helper thread instead of four: with
+// `--workers 2` both cores run a shard, and the shards' GC helpers only took turns from them (~5% faster,
+// the same in one process). The benchmarks read their flags from that line.
 import { isMainThread, parentPort } from 'node:worker_threads';
 import { importTypeScript } from './typescript-entry.js';
 

@@ -39,23 +39,27 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
     timeoutMs: ctx.options.sizes.childTimeoutMs,
     scratch: true,
   });
-  // Each floor right after its run: the machine's speed drifts over minutes (the same floor took 24 to 30 s
-  // on different days), and a ratio of two figures taken at different times carries that drift.
-  const floors: ChildResult[] = [];
-  const runs = await ctx.simRuns(devices, duration, async (run, index) => {
-    floors.push(await ctx.measureOnce(`floor of ${devices} devices ${duration}`, floorRun(run), index));
-  });
-
   // The fleet on both cores, as `syncsim run --workers 2` runs it: one process, a shard thread per core.
   const workersRun: ChildRun = {
     ...ctx.simRun(devices, duration),
     child: 'sim-workers',
     args: [...ctx.simRun(devices, duration).args, '--workers', String(WORKERS)],
   };
-  const parallel = await ctx.measure(
-    `steady-day ${devices} devices ${duration}, --workers ${WORKERS}`,
-    workersRun,
-  );
+  // Each floor and each --workers run right after its run: the machine's speed drifts over minutes (the same
+  // floor took 22 to 30 s on different hours), and a ratio of two figures taken at different times carries
+  // that drift.
+  const floors: ChildResult[] = [];
+  const parallel: ChildResult[] = [];
+  const runs = await ctx.simRuns(devices, duration, async (run, index) => {
+    floors.push(await ctx.measureOnce(`floor of ${devices} devices ${duration}`, floorRun(run), index));
+    parallel.push(
+      await ctx.measureOnce(
+        `steady-day ${devices} devices ${duration}, --workers ${WORKERS}`,
+        workersRun,
+        index,
+      ),
+    );
+  });
 
   const durationMs = parseDuration(duration) ?? Number.NaN;
   const runMs = medianOf(runs, (r) => r.wallMs) ?? Number.NaN;
@@ -66,6 +70,7 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
   const parallelRssMb = kbToMb(medianOf(parallel, (r) => r.maxRssKb) ?? Number.NaN);
   const pairRatios = runs.map((run, index) => run.wallMs / (floors[index]?.wallMs ?? Number.NaN));
   const ratio = median(pairRatios);
+  const speedups = runs.map((run, index) => run.wallMs / (parallel[index]?.wallMs ?? Number.NaN));
   const rssMb = kbToMb(medianOf(runs, (r) => r.maxRssKb) ?? Number.NaN);
   const simulated = medianOf(runs, (r) => r.figures.simulatedSeconds);
   const violations = Math.max(...runs.map((r) => (r.counts.violations ?? 0) + (r.counts.harnessErrors ?? 0)));
@@ -157,6 +162,16 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
             '',
             '',
           ],
+          [
+            `speed-up run / run with \`--workers ${WORKERS}\` (median of the pairs)`,
+            fmt(median(speedups), 2),
+            speedups.map((value) => fmt(value, 2)).join(', '),
+            '',
+            '',
+            '',
+            '',
+            '',
+          ],
         ],
       },
     ],
@@ -210,7 +225,10 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
         `${WORKERS} worker threads, each running \`syncsim run --shard i/${WORKERS}\` with its own in-process backend ` +
         "(the fake backend's capacity is per shard: steady-day's never fills, so the merged result counts the same " +
         'sales and requests), merged. Wall time is the whole `runWorkers` call: starting the threads (each loads ' +
-        "syncsim), the shards' runs and reports, the merge and the merged reports; RSS is the one process.",
+        "syncsim), the shards' runs and reports, the merge and the merged reports; RSS is the one process. Each " +
+        'runs right after the one-process run and its floor; the speed-up is the median of the pairs. Two threads ' +
+        'on two cores give less than 2x: each shard alone takes ~half the one-process run, both at once ~25% more ' +
+        '(bench/PROFILING.md, seventh session).',
     ],
     commands: [
       commandLine(ctx.simRun(devices, duration)),
