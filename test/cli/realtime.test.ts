@@ -1,7 +1,7 @@
 /**
  * A real-time run over HTTP against `syncsim serve` started as a separate process, the server's rows read
  * back through its admin API (--ledger URL): every invariant checked and 0, the ledger holding exactly the
- * sales the devices made, exit 0; the same with `--workers 2` (two generator processes, merged); then the
+ * sales the devices made, exit 0; the same with `--workers 2` (two generator threads, merged); then the
  * server stops cleanly on SIGTERM.
  */
 import { join } from 'node:path';
@@ -167,7 +167,7 @@ describe('syncsim run --target <syncsim serve> --ledger <its URL> --speed 60', (
     expect(withoutLedger.stderr).toMatch(/note: lost, .* were not checked: .* --ledger/);
   });
 
-  it('--workers 2: two generator processes against the one server, merged, every sale in the ledger once', () => {
+  it('--workers 2: two generator threads against the one server, merged, every sale in the ledger once', () => {
     expect(sharded.code, transcript(sharded)).toBe(0);
     const summary = readJson<Summary>(join(cwd, 'workers', 'summary.json'));
     expect(summary.mode).toBe('realtime');
