@@ -40,10 +40,11 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
     scratch: true,
   });
   // The fleet on both cores, as `syncsim run --workers 2` runs it: one process, a shard thread per core.
+  const oneProcessRun = ctx.simRun(devices, duration);
   const workersRun: ChildRun = {
-    ...ctx.simRun(devices, duration),
+    ...oneProcessRun,
     child: 'sim-workers',
-    args: [...ctx.simRun(devices, duration).args, '--workers', String(WORKERS)],
+    args: [...oneProcessRun.args, '--workers', String(WORKERS)],
   };
   // Each floor and each --workers run right after its run: the machine's speed drifts over minutes (the same
   // floor took 22 to 30 s on different hours), and a ratio of two figures taken at different times carries

@@ -17,11 +17,10 @@ import { loadBenchScenario, SCENARIO_FLAGS } from '../lib/sim-scenario.ts';
 const flags = readFlags([...SCENARIO_FLAGS, 'workers', 'out']);
 const { seed, scenario } = await loadBenchScenario(flags);
 // stdout carries the result line only: what the run says goes to stderr.
-const console: Console = {
-  out: (text) => process.stderr.write(`${text}\n`),
-  err: (text) => process.stderr.write(`${text}\n`),
-  interactive: false,
+const toStderr = (text: string): void => {
+  process.stderr.write(`${text}\n`);
 };
+const console: Console = { out: toStderr, err: toStderr, interactive: false };
 
 const baseRssKb = peakRssKb();
 const start = performance.now();

@@ -153,12 +153,11 @@ export async function runWorkers(request: WorkersRequest): Promise<FinishedRun |
 
   const started = performance.now(); // wall time for the progress lines only
   const shards = folders.map((folder, index) => startShard(request, index, scenarioFile, folder));
-  const running = new Set(shards);
-  for (const shard of shards) shard.once('exit', () => running.delete(shard));
   // Threads get no signals: each shard is sent one SIGINT by name (a second would make it quit without its
   // partial report).
   const stopShards = (): void => {
-    for (const shard of running) shard.postMessage('SIGINT');
+    // A message to a shard that has ended goes nowhere.
+    for (const shard of shards) shard.postMessage('SIGINT');
   };
   request.signal.addEventListener('abort', stopShards, { once: true });
   let exits: ShardExit[];
@@ -177,8 +176,8 @@ export async function runWorkers(request: WorkersRequest): Promise<FinishedRun |
     );
   } finally {
     request.signal.removeEventListener('abort', stopShards);
-    // This run is over: no shard outlives it.
-    await Promise.all([...running].map((shard) => shard.terminate()));
+    // This run is over: no shard outlives it (terminating one that has ended does nothing).
+    await Promise.all(shards.map((shard) => shard.terminate()));
   }
 
   const failed = exits.find((exit) => !leftResult(exit));

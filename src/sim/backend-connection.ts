@@ -50,13 +50,13 @@ function describeFake(config: FakeBackendConfig, where: string): string {
   return `fake backend ${where} (dedupe ${storage.dedupe ?? 'unique'} on ${storage.key ?? 'offline_reference'}, commit per ${storage.commit ?? 'batch'})`;
 }
 
+/** The in-process ledger's page cache, KiB. */
+export const LEDGER_CACHE_KIB = 2048;
+
 /**
  * The in-process fake backend's options: the scenario's, with a fresh ledger in the run folder that only this
  * process opens (exclusive locking: no lock calls per transaction) unless the scenario's storage says otherwise.
  */
-/** The in-process ledger's page cache, KiB. */
-export const LEDGER_CACHE_KIB = 2048;
-
 export function inProcessBackendOptions(
   config: FakeBackendConfig,
   options: Pick<ConnectOptions, 'seed' | 'outDir' | 'memoryLedger' | 'synchronous'>,
