@@ -13,12 +13,13 @@ import { importTypeScript } from './typescript-entry.js';
 
 // A shard of `run --workers` runs this file in a worker thread (src/cli/run-workers.ts), and threads get no
 // signals: the parent posts the signal's name and it is raised here. A shard with no handler yet (still
-// starting) stops at once, as a process would on an unhandled SIGINT.
+// starting) stops at once with no report, as a process would on an unhandled SIGINT: exit 143, never 130,
+// which the parent reads as "interrupted, with a partial report".
 if (!isMainThread) {
   parentPort
     ?.on('message', (signal) => {
       if (process.listenerCount(signal) > 0) process.emit(signal, signal);
-      else process.exit(130);
+      else process.exit(143);
     })
     .unref();
 }

@@ -12,7 +12,7 @@ import { runWorkers, type WorkersRequest } from '../../src/cli/run-workers.ts';
 import { isSyncsimError } from '../../src/core/errors.ts';
 import { loadScenario } from '../../src/scenarios/loader.ts';
 import type { Scenario } from '../../src/scenarios/scenario.ts';
-import { removeDir, tempDir } from './helpers.ts';
+import { BIN, removeDir, tempDir } from './helpers.ts';
 
 let dir: string;
 let scenario: Scenario;
@@ -109,5 +109,14 @@ describe('runWorkers, when a shard goes wrong', () => {
     expect(said).toContain(
       'interrupted while the shards were starting: no shard has a result, so there is no merged report',
     );
+  });
+
+  it('Ctrl-C before the real syncsim has its handler: the shard stops with no report, and there is no merged result', async () => {
+    // The interrupt is posted before bin/syncsim.js has even loaded the CLI: it must not be read as a shard
+    // interrupted with its partial report (there is none to merge).
+    const controller = new AbortController();
+    const running = runWorkers(request(BIN, controller.signal));
+    controller.abort();
+    expect(await running).toBeNull();
   });
 });
