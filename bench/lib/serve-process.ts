@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { REPO_ROOT } from './child-process.ts';
+import { REPO_ROOT, syncsimNodeFlags } from './child-process.ts';
 
 export interface ServeProcess {
   readonly url: string;
@@ -27,9 +27,26 @@ export interface ServerCounters {
 /** Where the server keeps its ledger: in memory (the fastest server: the hardest case for a load generator), or in a file as `syncsim serve` does by default (WAL, synchronous=NORMAL). */
 export type ServeLedger = 'memory' | 'file';
 
-/** The command, as a user would type it from the repository root. */
+/** The arguments of `syncsim serve`. */
+function serveArgs(ledger: ServeLedger, file: string): string[] {
+  return [
+    'serve',
+    '--port',
+    '0',
+    '--db',
+    ledger === 'memory' ? ':memory:' : file,
+    '--admin',
+    '--log-level',
+    'warn',
+  ];
+}
+
+/**
+ * The command, as a user would type it from the repository root: with the node flags of syncsim's shebang,
+ * as `syncsim serve` / `npx syncsim serve` start it (`node bin/syncsim.js` alone would skip them).
+ */
 export function serveCommand(ledger: ServeLedger, file = '<tmp dir>/ledger.sqlite'): string {
-  return `node bin/syncsim.js serve --port 0 --db ${ledger === 'memory' ? ':memory:' : file} --admin --log-level warn`;
+  return ['node', ...syncsimNodeFlags(), 'bin/syncsim.js', ...serveArgs(ledger, file)].join(' ');
 }
 
 function numberField(json: unknown, field: string): number {
@@ -46,11 +63,14 @@ function exited(child: ChildProcess): Promise<void> {
 export async function startServe(ledger: ServeLedger, timeoutMs = 30_000): Promise<ServeProcess> {
   // A file ledger lives in a folder of its own, removed when the server stops.
   const folder = ledger === 'file' ? mkdtempSync(join(tmpdir(), 'syncsim-bench-serve-')) : null;
-  const command = serveCommand(ledger, folder === null ? undefined : join(folder, 'ledger.sqlite'));
+  const args = serveArgs(ledger, folder === null ? ':memory:' : join(folder, 'ledger.sqlite'));
   const child = spawn(
     process.execPath,
-    [join(REPO_ROOT, 'bin', 'syncsim.js'), ...command.split(' ').slice(2)],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    [...syncsimNodeFlags(), join(REPO_ROOT, 'bin', 'syncsim.js'), ...args],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   const removeFolder = (): void => {
     if (folder !== null) rmSync(folder, { recursive: true, force: true });
