@@ -33,7 +33,7 @@ mkdirSync(out, { recursive: true });
 const file = join(out, 'server.sqlite');
 
 // Every batch is built before the clock starts: making rows is the client's work, not the backend's.
-const drafts = saleDrafts(seed, 500);
+const drafts = await saleDrafts(seed, 500);
 const batches: SyncTransaction[][] = [];
 for (let first = 0; first < totalRows; first += batchSize) {
   const rows: SyncTransaction[] = [];

@@ -60,7 +60,7 @@ const core = createPosCore({
   transport: instant,
   policy: presetPolicy(preset),
 });
-const sales = saleDrafts(seed, 500).map((draft) => withDevice(draft, deviceId, 'BRN-001'));
+const sales = (await saleDrafts(seed, 500)).map((draft) => withDevice(draft, deviceId, 'BRN-001'));
 
 let synced = 0;
 const baseRssKb = peakRssKb();

@@ -36,7 +36,7 @@ interface Template {
 
 const MARKER = /@@(ID|SEQ)(\d+)@@/;
 
-function makeTemplate(index: number, drafts: ReturnType<typeof saleDrafts>): Template {
+function makeTemplate(index: number, drafts: Awaited<ReturnType<typeof saleDrafts>>): Template {
   const deviceId = `POS-${String(index).padStart(4, '0')}`;
   const rows = rowsOf(index);
   const wire = Array.from({ length: rows }, (_, row) => {
@@ -60,7 +60,7 @@ function makeTemplate(index: number, drafts: ReturnType<typeof saleDrafts>): Tem
   return { rows, parts, markers };
 }
 
-const drafts = saleDrafts(seed, 200);
+const drafts = await saleDrafts(seed, 200);
 const bodies = Array.from({ length: templates }, (_, index) => makeTemplate(index, drafts));
 
 let sent = 0;

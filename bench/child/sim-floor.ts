@@ -59,7 +59,7 @@ const identities = Array.from({ length: sim.devices.count }, (_, index) =>
   deviceIdentity(index, sim.devices),
 );
 // A pool of real sales, reused round-robin: generating 100,000 of them is the simulator's work, not the floor's.
-const drafts = saleDrafts(seed, 1000, sim.workload);
+const drafts = await saleDrafts(seed, 1000, sim.workload);
 
 /** Rows per request: the run's sales spread evenly over its requests; more requests than sales resend a row. */
 function rowsOf(request: number): number {

@@ -21,12 +21,12 @@ import {
 export const BENCH_EPOCH_MS = Date.parse('2026-03-02T06:00:00+07:00');
 
 /** `count` sale drafts from the default catalog and workload of the given seed. */
-export function saleDrafts(
+export async function saleDrafts(
   seed: string,
   count: number,
   workload: WorkloadConfig = resolveWorkloadConfig(),
-): SaleDraft[] {
-  const catalog = createCatalog(seed);
+): Promise<SaleDraft[]> {
+  const catalog = await createCatalog(seed);
   const random = createRandom(seed, 'bench', 'sales');
   const drafts: SaleDraft[] = [];
   for (let i = 0; i < count; i++)

@@ -3,9 +3,7 @@
  * (and every shard of it) sells from the same list. Faker's output depends on its exact version, which is
  * why package.json pins it, and on its reference date, which is fixed here so nothing depends on today.
  */
-// The per-locale entry points, not the package root: the root loads every locale (~40 MB of memory).
-import { faker as fakerEn } from '@faker-js/faker/locale/en';
-import { faker as fakerIdId } from '@faker-js/faker/locale/id_ID';
+import type { Faker } from '@faker-js/faker';
 import Type from 'typebox';
 import Value from 'typebox/value';
 import type { Minor } from '../core/money.ts';
@@ -61,13 +59,30 @@ export function roundPrice(major: number): Minor {
   return Math.max(1, Math.round(rounded * MINOR_PER_MAJOR));
 }
 
-export function createCatalog(seed: string | number, input: CatalogConfigInput = {}): readonly Product[] {
+/**
+ * The locale's faker, loaded when a catalog first needs it: its per-locale entry point, not the package root
+ * (which loads every locale, ~40 MB), and only the locale the scenario uses (~5 MB each), so that a process
+ * or thread that runs no simulation (the parent of `--workers`, `serve`, `merge`) loads none.
+ */
+async function fakerOf(locale: CatalogConfig['locale']): Promise<Faker> {
+  const loaded =
+    locale === 'id_ID'
+      ? await import('@faker-js/faker/locale/id_ID')
+      : await import('@faker-js/faker/locale/en');
+  return loaded.faker;
+}
+
+export async function createCatalog(
+  seed: string | number,
+  input: CatalogConfigInput = {},
+): Promise<readonly Product[]> {
   const config = resolveCatalogConfig(input);
   if (config.maxPrice < config.minPrice) {
     throw new RangeError(`catalog maxPrice (${config.maxPrice}) is below minPrice (${config.minPrice})`);
   }
-  // A shared instance, re-seeded here: the catalog is built in one synchronous pass, so nothing interleaves.
-  const faker = config.locale === 'id_ID' ? fakerIdId : fakerEn;
+  // A shared instance, re-seeded here: the catalog is built in one synchronous pass after the import, so
+  // nothing interleaves with it.
+  const faker = await fakerOf(config.locale);
   faker.seed(hash32(`${seed}/catalog`) >>> 0);
   faker.setDefaultRefDate(FAKER_REFERENCE_DATE);
   const logMin = Math.log(config.minPrice);

@@ -140,7 +140,7 @@ export async function runSimulation(
       enforceTimeout: connection.enforceTimeout,
       policy: policyFromConfig(sim.policy),
       traces,
-      catalog: createCatalog(options.seed, sim.catalog),
+      catalog: await createCatalog(options.seed, sim.catalog),
       speed: realtime?.speed ?? 1,
       maxOpenDevices: options.maxOpenDevices,
       logger: options.logger,

@@ -15,8 +15,8 @@ describe('catalog', () => {
     expect(Compile(CatalogConfigSchema).Check({ size: 0 })).toBe(false);
   });
 
-  it('makes 200 products with ids 1..200, unique names and round prices in range', () => {
-    const catalog = createCatalog('run-1');
+  it('makes 200 products with ids 1..200, unique names and round prices in range', async () => {
+    const catalog = await createCatalog('run-1');
     expect(catalog).toHaveLength(200);
     expect(catalog.map((p) => p.productId)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     expect(new Set(catalog.map((p) => p.productName)).size).toBe(200);
@@ -34,21 +34,25 @@ describe('catalog', () => {
     expect(cheap).toBeGreaterThan(dear);
   });
 
-  it('is the same for the same seed and different for another', () => {
-    expect(createCatalog(42)).toEqual(createCatalog(42));
-    expect(createCatalog(42).map((p) => p.productName)).not.toEqual(
-      createCatalog(43).map((p) => p.productName),
-    );
+  it('is the same for the same seed and different for another, even when built at once', async () => {
+    // Both calls load the locale before they seed faker's shared instance: neither may see the other's seed.
+    const [first, again, other] = await Promise.all([
+      createCatalog(42),
+      createCatalog(42),
+      createCatalog(43),
+    ]);
+    expect(first).toEqual(again);
+    expect(first.map((p) => p.productName)).not.toEqual(other.map((p) => p.productName));
   });
 
-  it('supports English names and other sizes', () => {
-    const catalog = createCatalog('x', { locale: 'en', size: 10, minPrice: 1, maxPrice: 50 });
+  it('supports English names and other sizes', async () => {
+    const catalog = await createCatalog('x', { locale: 'en', size: 10, minPrice: 1, maxPrice: 50 });
     expect(catalog).toHaveLength(10);
     for (const product of catalog) {
       expect(product.price).toBeGreaterThanOrEqual(95);
       expect(product.price).toBeLessThanOrEqual(5000);
     }
-    expect(() => createCatalog('x', { minPrice: 10, maxPrice: 5 })).toThrow(RangeError);
+    await expect(createCatalog('x', { minPrice: 10, maxPrice: 5 })).rejects.toThrow(RangeError);
   });
 
   it('rounds prices to two significant figures in minor units', () => {

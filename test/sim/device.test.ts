@@ -29,7 +29,7 @@ import {
 
 const EPOCH = Date.parse('2026-03-02T12:00:00+07:00');
 const RESTART_AFTER_MS = 30_000;
-const CATALOG = createCatalog('device-test');
+const CATALOG = await createCatalog('device-test');
 const WORKLOAD = resolveWorkloadConfig();
 
 /** A crash stream that says "crash" on the draws listed (0-based, counting only draws at armed points). */

@@ -26,7 +26,7 @@ import {
 const START = Date.UTC(2025, 0, 6, 1, 0, 0);
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const catalog = createCatalog('workload-test');
+const catalog = await createCatalog('workload-test');
 const validItem = Compile(SyncItemSchema);
 
 function arrivals(
