@@ -44,25 +44,27 @@ function spread(values: readonly (number | null)[]): number | null {
 
 const times = (ratio: number | null): string => (ratio === null ? '-' : `${fmt(ratio, 2)}x`);
 
-/** "1.03x (290 vs 297 KB per device)": the halves' ratio and their slopes, in the unit given. */
-function halvesText(halves: HalfSlopes | null, scale: number, unit: string): string {
+/** "1.03x (290 vs 297 KB)": the halves' ratio and their slopes, per device, in the points' unit. */
+function halvesText(halves: HalfSlopes | null, unit: string): string {
   if (halves === null) return '-';
-  const slopes = `${fmt(halves.lower.slope * scale, 1)} vs ${fmt(halves.upper.slope * scale, 1)} ${unit}`;
+  const slopes = `${fmt(halves.lower.slope, 1)} vs ${fmt(halves.upper.slope, 1)} ${unit}`;
   return `${times(halves.ratio)} (${slopes})`;
 }
 
-/** "152 MB + 285 KB x devices (every size within 13 MB)": the line through every size, for planning. */
+/**
+ * "152 MB + 285 KB x devices (every size within 13 MB)": the line through every size, for planning. The
+ * slope stays in the points' unit; the fixed cost is shown scaled (KB -> MB, ms -> s).
+ */
 function lineText(
   points: readonly FitPoint[],
   fixedScale: number,
   fixedUnit: string,
-  slopeScale: number,
   slopeUnit: string,
 ): string {
   const line = fitLine(points);
   if (line === null) return '-';
   return (
-    `${fmt(line.intercept * fixedScale, 1)} ${fixedUnit} + ${fmt(line.slope * slopeScale, 1)} ${slopeUnit} x devices ` +
+    `${fmt(line.intercept * fixedScale, 1)} ${fixedUnit} + ${fmt(line.slope, 1)} ${slopeUnit} x devices ` +
     `(every size within ${fmt(largestResidual(points, line) * fixedScale, 1)} ${fixedUnit} of it)`
   );
 }
@@ -144,13 +146,13 @@ export async function scalingBenchmark(ctx: BenchContext): Promise<Section> {
       {
         benchmark: '2. scaling',
         target: `wall per added device flat (larger half <= ${FLAT}x smaller half)`,
-        measured: halvesText(wallHalves, 1, 'ms'),
+        measured: halvesText(wallHalves, 'ms'),
         status: wallHalves?.ratio == null ? 'not judged' : judge(wallHalves.ratio <= FLAT, quick),
       },
       {
         benchmark: '2. scaling',
         target: `RSS per added device flat (larger half <= ${FLAT}x smaller half)`,
-        measured: halvesText(rssHalves, 1, 'KB'),
+        measured: halvesText(rssHalves, 'KB'),
         status: rssHalves?.ratio == null ? 'not judged' : judge(rssHalves.ratio <= FLAT, quick),
       },
     ],
@@ -158,8 +160,8 @@ export async function scalingBenchmark(ctx: BenchContext): Promise<Section> {
       ...(shared === undefined
         ? []
         : [`The ${fmt(shared, 0)}-device row is the same runs as benchmark 1 (same child, same arguments).`]),
-      `For capacity planning, the lines through every size (least squares): wall time ${lineText(wallPoints, 1 / 1000, 's', 1, 'ms')}; ` +
-        `peak RSS ${lineText(rssPoints, 1 / 1024, 'MB', 1, 'KB')}.`,
+      `For capacity planning, the lines through every size (least squares): wall time ${lineText(wallPoints, 1 / 1000, 's', 'ms')}; ` +
+        `peak RSS ${lineText(rssPoints, 1 / 1024, 'MB', 'KB')}.`,
       '"Flat" is this harness\'s reading of issue 6 ("the cost per device should stay flat"), which sets no ' +
         'number: the cost per added device (the slope of a least-squares line) over the smaller half of the ' +
         `sizes against the larger half, the middle size in both. Not the average, which carries fixed costs (the ` +

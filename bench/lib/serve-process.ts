@@ -27,26 +27,18 @@ export interface ServerCounters {
 /** Where the server keeps its ledger: in memory (the fastest server: the hardest case for a load generator), or in a file as `syncsim serve` does by default (WAL, synchronous=NORMAL). */
 export type ServeLedger = 'memory' | 'file';
 
-/** The arguments of `syncsim serve`. */
-function serveArgs(ledger: ServeLedger, file: string): string[] {
-  return [
-    'serve',
-    '--port',
-    '0',
-    '--db',
-    ledger === 'memory' ? ':memory:' : file,
-    '--admin',
-    '--log-level',
-    'warn',
-  ];
+/** The arguments of `syncsim serve`; a file ledger at `file` (a placeholder when only shown). */
+function serveArgs(ledger: ServeLedger, file = '<tmp dir>/ledger.sqlite'): string[] {
+  const db = ledger === 'memory' ? ':memory:' : file;
+  return ['serve', '--port', '0', '--db', db, '--admin', '--log-level', 'warn'];
 }
 
 /**
  * The command, as a user would type it from the repository root: with the node flags of syncsim's shebang,
  * as `syncsim serve` / `npx syncsim serve` start it (`node bin/syncsim.js` alone would skip them).
  */
-export function serveCommand(ledger: ServeLedger, file = '<tmp dir>/ledger.sqlite'): string {
-  return ['node', ...syncsimNodeFlags(), 'bin/syncsim.js', ...serveArgs(ledger, file)].join(' ');
+export function serveCommand(ledger: ServeLedger): string {
+  return ['node', ...syncsimNodeFlags(), 'bin/syncsim.js', ...serveArgs(ledger)].join(' ');
 }
 
 function numberField(json: unknown, field: string): number {
@@ -63,7 +55,7 @@ function exited(child: ChildProcess): Promise<void> {
 export async function startServe(ledger: ServeLedger, timeoutMs = 30_000): Promise<ServeProcess> {
   // A file ledger lives in a folder of its own, removed when the server stops.
   const folder = ledger === 'file' ? mkdtempSync(join(tmpdir(), 'syncsim-bench-serve-')) : null;
-  const args = serveArgs(ledger, folder === null ? ':memory:' : join(folder, 'ledger.sqlite'));
+  const args = serveArgs(ledger, folder === null ? undefined : join(folder, 'ledger.sqlite'));
   const child = spawn(
     process.execPath,
     [...syncsimNodeFlags(), join(REPO_ROOT, 'bin', 'syncsim.js'), ...args],

@@ -61,8 +61,8 @@ export function roundPrice(major: number): Minor {
 
 /**
  * The locale's faker, loaded when a catalog first needs it: its per-locale entry point, not the package root
- * (which loads every locale, ~40 MB), and only the locale the scenario uses (~5 MB each), so that a process
- * or thread that runs no simulation (the parent of `--workers`, `serve`, `merge`) loads none.
+ * (which loads every locale, ~40 MB), so that a process or thread that runs no simulation (the parent of
+ * `--workers`, `serve`, `merge`) loads no faker at all (~5.5 MB).
  */
 async function fakerOf(locale: CatalogConfig['locale']): Promise<Faker> {
   const loaded =
