@@ -1,13 +1,16 @@
 // Runs a TypeScript entry of this repository without a build step to forget: esbuild compiles the entry and
-// every source file it imports into one ES module at start (about 0.1 s), written under
-// node_modules/.cache/syncsim/ so that packages resolve from there as from the sources. Why not tsx's
+// every source file it imports into one ES module at start (about 0.5 s), written under
+// node_modules/.cache/syncsim/ so that packages resolve from there as from the sources. The module is reused
+// while none of the files it was built from has changed (their sizes and modification times are kept beside
+// it), so a start with nothing edited only checks them (a few ms). Why not tsx's
 // loader: on Node 20 its hooks run in a second V8 thread for the whole process, about 64 MB of RSS that a
 // 1,000-device run pays to the end (bench/PROFILING.md). Where compiling cannot be done (a read-only install,
 // an esbuild binary that will not start), tsx's loader runs the sources instead.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { threadId } from 'node:worker_threads';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'syncsim');
@@ -19,18 +22,107 @@ function writeIfChanged(path, contents) {
   } catch {
     // Not there yet.
   }
-  const temporary = `${path}.${process.pid}.tmp`;
+  // The thread too: the shards of `run --workers` are threads of one process.
+  const temporary = `${path}.${process.pid}-${threadId}.tmp`;
   writeFileSync(temporary, contents);
   renameSync(temporary, path);
+}
+
+/**
+ * Packages stay imports (native modules; one copy of each), but those named here, which are bundled: pure
+ * ESM spread over hundreds of files, whose loading cost each start (and each `--workers` shard thread) a
+ * third of a second for typebox alone, against a few milliseconds as part of the bundle.
+ */
+const BUNDLED_PACKAGES = ['typebox'];
+
+/** A bare specifier (not relative, not absolute) is a package, unless it is one of BUNDLED_PACKAGES. */
+const externalPackages = {
+  name: 'syncsim-external-packages',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      const name = args.path.startsWith('@')
+        ? args.path.split('/').slice(0, 2).join('/')
+        : args.path.split('/')[0];
+      if (BUNDLED_PACKAGES.includes(name)) return undefined;
+      return { path: args.path, external: true };
+    });
+  },
+};
+
+/** Where the module compiled from `entry` goes: one per entry, named after it, a hash keeping two entries with one name apart. */
+function outputOf(absolute) {
+  const key = createHash('sha1').update(absolute).digest('hex').slice(0, 8);
+  return join(CACHE, `${basename(absolute, extname(absolute))}-${key}.mjs`);
+}
+
+/** What the reuse of a module is checked against: a file's size and modification time, or null when it is gone. */
+function fingerprint(path) {
+  try {
+    const stats = statSync(path, { bigint: true });
+    return `${stats.size}:${stats.mtimeNs}`;
+  } catch {
+    return null;
+  }
+}
+
+/** The module and its map, and this file (how they are built) and esbuild's version, besides the sources. */
+function checkedFiles(outfile, inputs) {
+  return [outfile, `${outfile}.map`, fileURLToPath(import.meta.url), ...inputs];
+}
+
+/**
+ * True when the module compiled from `entry` is there and every file it was built from is as it was then.
+ * A manifest that cannot be read (none yet, an older format, a torn write) means "compile".
+ */
+export function isCompiledUpToDate(entry) {
+  const outfile = outputOf(resolve(entry));
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(`${outfile}.inputs.json`, 'utf8'));
+  } catch {
+    return false;
+  }
+  if (manifest?.esbuild !== esbuildVersion() || typeof manifest.files !== 'object') return false;
+  const files = Object.entries(manifest.files);
+  return files.length > 0 && files.every(([path, print]) => fingerprint(path) === print);
+}
+
+let esbuildVersionCache;
+/** esbuild's version, read from its package.json: importing esbuild just to ask would cost what reuse saves. */
+function esbuildVersion() {
+  if (esbuildVersionCache === undefined) {
+    try {
+      const path = join(REPO_ROOT, 'node_modules', 'esbuild', 'package.json');
+      esbuildVersionCache = String(JSON.parse(readFileSync(path, 'utf8')).version);
+    } catch {
+      esbuildVersionCache = null;
+    }
+  }
+  return esbuildVersionCache;
+}
+
+/**
+ * Keeps the fingerprints of the files a build read. Not when one of them changed while it was being built
+ * (its content may be the old one): the next start compiles again.
+ */
+function writeManifest(outfile, inputs, startedMs) {
+  const files = {};
+  for (const path of checkedFiles(outfile, inputs)) {
+    const stats = statSync(path, { bigint: true, throwIfNoEntry: false });
+    if (stats === undefined) return;
+    if (!path.startsWith(CACHE) && Number(stats.mtimeNs / 1_000_000n) >= startedMs) return;
+    files[path] = `${stats.size}:${stats.mtimeNs}`;
+  }
+  writeIfChanged(`${outfile}.inputs.json`, Buffer.from(JSON.stringify({ esbuild: esbuildVersion(), files })));
 }
 
 /** Compiles `entry` (a path) and what it imports from the repository into one module; returns its path. */
 export async function compileTypeScript(entry) {
   const esbuild = await import('esbuild');
   const absolute = resolve(entry);
-  // One output per entry: the name says which, the hash keeps two entries with one name apart.
-  const key = createHash('sha1').update(absolute).digest('hex').slice(0, 8);
-  const outfile = join(CACHE, `${basename(absolute, extname(absolute))}-${key}.mjs`);
+  const outfile = outputOf(absolute);
+  // Whole milliseconds, a little early: a file written in the build's first instant counts as changed.
+  const startedMs = Date.now() - 1;
   try {
     const result = await esbuild.build({
       entryPoints: [absolute],
@@ -38,11 +130,11 @@ export async function compileTypeScript(entry) {
       platform: 'node',
       format: 'esm',
       target: 'node20',
-      // Packages stay imports: native modules, and one copy of each.
-      packages: 'external',
+      plugins: [externalPackages],
       sourcemap: 'linked',
       outfile,
       write: false,
+      metafile: true,
       logLevel: 'silent',
     });
     mkdirSync(CACHE, { recursive: true });
@@ -54,6 +146,9 @@ export async function compileTypeScript(entry) {
     ]) {
       writeIfChanged(file.path, file.contents);
     }
+    // The manifest last: it vouches for the module written above.
+    const inputs = Object.keys(result.metafile.inputs).map((path) => resolve(path));
+    writeManifest(outfile, inputs, startedMs);
   } finally {
     // esbuild's service process would otherwise live as long as this one.
     await esbuild.stop();
@@ -68,6 +163,7 @@ function isBuildFailure(error) {
 
 /** Imports a TypeScript entry of this repository, compiled as above. */
 export async function importTypeScript(entry) {
+  if (isCompiledUpToDate(entry)) return import(pathToFileURL(outputOf(resolve(entry))).href);
   let compiled;
   try {
     compiled = await compileTypeScript(entry);
