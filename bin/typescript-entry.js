@@ -65,9 +65,13 @@ function fingerprint(path) {
   }
 }
 
-/** The module and its map, and this file (how they are built) and esbuild's version, besides the sources. */
+/**
+ * Besides the sources: the module and its map, this file (how they are built), and the settings esbuild
+ * reads without listing them as inputs (tsconfig.json, package.json). esbuild's version is kept apart.
+ */
 function checkedFiles(outfile, inputs) {
-  return [outfile, `${outfile}.map`, fileURLToPath(import.meta.url), ...inputs];
+  const settings = ['tsconfig.json', 'package.json'].map((name) => join(REPO_ROOT, name));
+  return [outfile, `${outfile}.map`, fileURLToPath(import.meta.url), ...settings, ...inputs];
 }
 
 /**
