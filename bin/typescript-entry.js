@@ -8,7 +8,7 @@
 // an esbuild binary that will not start), tsx's loader runs the sources instead.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { threadId } from 'node:worker_threads';
 
@@ -55,23 +55,26 @@ function outputOf(absolute) {
   return join(CACHE, `${basename(absolute, extname(absolute))}-${key}.mjs`);
 }
 
-/** What the reuse of a module is checked against: a file's size and modification time, or null when it is gone. */
+/** A file's size and modification time, or null when it is gone: what the reuse of a module is checked against. */
 function fingerprint(path) {
-  try {
-    const stats = statSync(path, { bigint: true });
-    return `${stats.size}:${stats.mtimeNs}`;
-  } catch {
-    return null;
-  }
+  const stats = statSync(path, { bigint: true, throwIfNoEntry: false });
+  return stats === undefined
+    ? null
+    : { print: `${stats.size}:${stats.mtimeNs}`, mtimeMs: Number(stats.mtimeNs / 1_000_000n) };
 }
 
 /**
- * Besides the sources: the module and its map, this file (how they are built), and the settings esbuild
- * reads without listing them as inputs (tsconfig.json, package.json). esbuild's version is kept apart.
+ * The files a module is checked against, besides itself and its map: this file (how it is built), the
+ * settings esbuild reads without listing them as inputs, and the repository's sources it read. Bundled
+ * packages are vouched for by package-lock.json (npm rewrites it when they change), not file by file: ~680
+ * of typebox's files would be most of the check at every start.
  */
-function checkedFiles(outfile, inputs) {
-  const settings = ['tsconfig.json', 'package.json'].map((name) => join(REPO_ROOT, name));
-  return [outfile, `${outfile}.map`, fileURLToPath(import.meta.url), ...settings, ...inputs];
+function sourcesOf(inputs) {
+  const settings = ['tsconfig.json', 'package.json', 'package-lock.json'].map((name) =>
+    join(REPO_ROOT, name),
+  );
+  const repository = inputs.filter((path) => !path.includes(`${sep}node_modules${sep}`));
+  return [fileURLToPath(import.meta.url), ...settings, ...repository];
 }
 
 /**
@@ -79,7 +82,10 @@ function checkedFiles(outfile, inputs) {
  * A manifest that cannot be read (none yet, an older format, a torn write) means "compile".
  */
 export function isCompiledUpToDate(entry) {
-  const outfile = outputOf(resolve(entry));
+  return isUpToDate(outputOf(resolve(entry)));
+}
+
+function isUpToDate(outfile) {
   let manifest;
   try {
     manifest = JSON.parse(readFileSync(`${outfile}.inputs.json`, 'utf8'));
@@ -88,36 +94,41 @@ export function isCompiledUpToDate(entry) {
   }
   if (manifest?.esbuild !== esbuildVersion() || typeof manifest.files !== 'object') return false;
   const files = Object.entries(manifest.files);
-  return files.length > 0 && files.every(([path, print]) => fingerprint(path) === print);
+  return files.length > 0 && files.every(([path, print]) => fingerprint(path)?.print === print);
 }
 
-let esbuildVersionCache;
 /** esbuild's version, read from its package.json: importing esbuild just to ask would cost what reuse saves. */
 function esbuildVersion() {
-  if (esbuildVersionCache === undefined) {
-    try {
-      const path = join(REPO_ROOT, 'node_modules', 'esbuild', 'package.json');
-      esbuildVersionCache = String(JSON.parse(readFileSync(path, 'utf8')).version);
-    } catch {
-      esbuildVersionCache = null;
-    }
+  try {
+    return String(
+      JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'esbuild', 'package.json'), 'utf8')).version,
+    );
+  } catch {
+    return null;
   }
-  return esbuildVersionCache;
 }
 
 /**
- * Keeps the fingerprints of the files a build read. Not when one of them changed while it was being built
- * (its content may be the old one): the next start compiles again.
+ * Keeps the fingerprints of the module, its map and the files the build read. Not when a source changed
+ * while it was being built (its content may be the old one): the next start compiles again.
  */
 function writeManifest(outfile, inputs, startedMs) {
   const files = {};
-  for (const path of checkedFiles(outfile, inputs)) {
-    const stats = statSync(path, { bigint: true, throwIfNoEntry: false });
-    if (stats === undefined) return;
-    if (!path.startsWith(CACHE) && Number(stats.mtimeNs / 1_000_000n) >= startedMs) return;
-    files[path] = `${stats.size}:${stats.mtimeNs}`;
+  const record = (path, isSource) => {
+    const found = fingerprint(path);
+    if (found === null || (isSource && found.mtimeMs >= startedMs)) return false;
+    files[path] = found.print;
+    return true;
+  };
+  const complete =
+    [outfile, `${outfile}.map`].every((path) => record(path, false)) &&
+    sourcesOf(inputs).every((path) => record(path, true));
+  if (complete) {
+    writeIfChanged(
+      `${outfile}.inputs.json`,
+      Buffer.from(JSON.stringify({ esbuild: esbuildVersion(), files })),
+    );
   }
-  writeIfChanged(`${outfile}.inputs.json`, Buffer.from(JSON.stringify({ esbuild: esbuildVersion(), files })));
 }
 
 /** Compiles `entry` (a path) and what it imports from the repository into one module; returns its path. */
@@ -167,7 +178,8 @@ function isBuildFailure(error) {
 
 /** Imports a TypeScript entry of this repository, compiled as above. */
 export async function importTypeScript(entry) {
-  if (isCompiledUpToDate(entry)) return import(pathToFileURL(outputOf(resolve(entry))).href);
+  const outfile = outputOf(resolve(entry));
+  if (isUpToDate(outfile)) return import(pathToFileURL(outfile).href);
   let compiled;
   try {
     compiled = await compileTypeScript(entry);

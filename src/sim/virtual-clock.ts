@@ -178,6 +178,11 @@ export class VirtualClock implements Clock {
       return Promise.reject(new RangeError('until must be a number'));
     this.running = true;
     return new Promise<void>((resolve, reject) => {
+      const stop = (error?: unknown): void => {
+        this.running = false;
+        if (error === undefined) resolve();
+        else reject(error);
+      };
       /** setImmediate turns since the last event, all spent waiting for busy tasks but the first. */
       let turns = 0;
       const afterTurn = (): void => {
@@ -193,15 +198,13 @@ export class VirtualClock implements Clock {
           }
           turns = 0;
           if (shouldStop?.()) {
-            this.running = false;
-            resolve();
+            stop();
             return;
           }
           const next = this.peekLive();
           if (next === undefined || (until !== undefined && next.time > until)) {
             if (until !== undefined && until > this.elapsed) this.elapsed = until;
-            this.running = false;
-            resolve();
+            stop();
             return;
           }
           this.pop();
@@ -212,8 +215,7 @@ export class VirtualClock implements Clock {
           callback();
           setImmediate(afterTurn);
         } catch (error) {
-          this.running = false;
-          reject(error);
+          stop(error);
         }
       };
       // Whatever was started before run() (the first sales, open tasks) settles at the current instant first.

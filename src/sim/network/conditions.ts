@@ -93,24 +93,18 @@ function withTimeout(
 ): Promise<TransportReply> {
   return new Promise((resolve, reject) => {
     let settled = false;
-    const cancel = clock.schedule(timeoutMs, () => {
-      if (settled) return;
-      settled = true;
-      reject(new TransportError({ kind: 'timeout', phase: 'headers' }));
-    });
-    request.then(
-      (reply) => {
+    // Whichever comes first settles the promise and cancels the timeout (a no-op once it has fired).
+    const first =
+      <T>(settle: (value: T) => void) =>
+      (value: T): void => {
         if (settled) return;
         settled = true;
         cancel();
-        resolve(reply);
-      },
-      (error: unknown) => {
-        if (settled) return;
-        settled = true;
-        cancel();
-        reject(error);
-      },
+        settle(value);
+      };
+    const cancel = clock.schedule(timeoutMs, () =>
+      first(reject)(new TransportError({ kind: 'timeout', phase: 'headers' })),
     );
+    request.then(first(resolve), first(reject));
   });
 }
