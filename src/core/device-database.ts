@@ -81,6 +81,8 @@ export interface DeviceDatabaseOptions {
 export class DeviceDatabase {
   readonly path: string;
   private readonly options: DeviceDatabaseOptions;
+  /** Kept apart from the options: read at every statement, and options objects come in many shapes. */
+  private readonly onAccess: ((database: DeviceDatabase) => void) | null;
   private db: Database.Database | null = null;
   private disposed = false;
   private statements = new Map<string, Statement>();
@@ -90,6 +92,7 @@ export class DeviceDatabase {
   constructor(path: string, options: DeviceDatabaseOptions = {}) {
     this.path = path;
     this.options = options;
+    this.onAccess = options.onAccess ?? null;
   }
 
   get isOpen(): boolean {
@@ -100,7 +103,7 @@ export class DeviceDatabase {
   connection(): Database.Database {
     if (this.disposed) throw new ERR_DEVICE_DB_DISPOSED(this.path);
     const db = this.db ?? this.open();
-    this.options.onAccess?.(this);
+    this.onAccess?.(this);
     return db;
   }
 

@@ -39,22 +39,24 @@ export function createPosCore(options: PosCoreOptions): PosCore {
     typeof options.database === 'string'
       ? new DeviceDatabase(options.database, options.databaseOptions)
       : options.database;
-  const common = {
+  // Each deps object written out in full, not spread from a shared part: one hidden class per service, so
+  // the services' reads of their deps stay monomorphic across a fleet (a spread made them megamorphic).
+  const store = new TransactionLocalService(database, {
     clock: options.clock,
+    random: options.random,
+    referenceFormat: options.policy.referenceFormat,
     logger: options.logger,
     observer: options.observer,
     crash: options.crash,
-  };
-  const store = new TransactionLocalService(database, {
-    ...common,
-    random: options.random,
-    referenceFormat: options.policy.referenceFormat,
   });
   const batchSync = new BatchSyncService({
-    ...common,
     store,
     transport: options.transport,
+    clock: options.clock,
     policy: options.policy,
+    logger: options.logger,
+    observer: options.observer,
+    crash: options.crash,
   });
   const sync = new OfflineSyncService({
     deviceId: options.deviceId,

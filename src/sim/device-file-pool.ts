@@ -16,11 +16,21 @@ export type DeviceFileOptions = Pick<
 >;
 
 /**
- * Device rows are about a kilobyte: 1 KiB pages cut what each open file holds in memory (SQLite preallocates
- * its page cache in pages) by about a third, and a WAL frame or journal write copies 1 KiB instead of 4.
- * With a 16 KiB cache a thousand open files hold ~50 MB less than with 64 KiB, at no measured cost in speed.
+ * Page size follows the cache: a device row is ~650 bytes, so a 1 KiB page holds one and a 4 KiB page six.
+ * A large fleet's small caches (16 KiB at a thousand devices) must hold the ~10 pages a sale touches, which
+ * 1 KiB pages do (SQLite preallocates its cache in pages). A small fleet's large caches take 4 KiB pages: a
+ * device draining a 100-row batch then reads and writes ~17 pages instead of ~100, and each written page is
+ * a write() at commit (a drain cycle's SQLite 2.0 -> 1.6 ms, bench/PROFILING.md, tenth session).
  */
-const DEVICE_PAGE_SIZE = 1024;
+const SMALL_PAGE = 1024;
+const LARGE_PAGE = 4096;
+/** Large pages once the cache holds this many of them. */
+const LARGE_PAGE_MIN_PAGES = 64;
+
+export function devicePageSize(cacheKib: number): number {
+  return cacheKib * 1024 >= LARGE_PAGE * LARGE_PAGE_MIN_PAGES ? LARGE_PAGE : SMALL_PAGE;
+}
+
 /**
  * The page caches of a fleet share one budget: 16 KiB each for a thousand devices (what a sale touches, the
  * newest leaf of the table and of each index, fits many times over), more for fewer. A device draining a
@@ -42,11 +52,12 @@ export function deviceFileOptions(
   sqlite: Pick<ResolvedSimulation, 'sqliteSynchronous' | 'sqliteJournal'>,
   devices: number,
 ): DeviceFileOptions {
+  const cacheKib = deviceCacheKib(devices);
   return {
     synchronous: sqlite.sqliteSynchronous,
     journal: sqlite.sqliteJournal,
-    pageSize: DEVICE_PAGE_SIZE,
-    cacheKib: deviceCacheKib(devices),
+    pageSize: devicePageSize(cacheKib),
+    cacheKib,
   };
 }
 

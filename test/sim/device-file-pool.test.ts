@@ -1,10 +1,16 @@
 /**
  * DeviceFilePool: at most maxOpen device files open, least recently used closed first, a closed file
- * reopened on its next use without the user noticing; and the open-files limit read from /proc/self/limits.
+ * reopened on its next use without the user noticing; the open-files limit read from /proc/self/limits; and
+ * the page cache and page size a fleet's files get.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeviceDatabase } from '../../src/core/device-database.ts';
-import { DeviceFilePool, maxOpenDevices, openFileLimit } from '../../src/sim/device-file-pool.ts';
+import {
+  DeviceFilePool,
+  deviceFileOptions,
+  maxOpenDevices,
+  openFileLimit,
+} from '../../src/sim/device-file-pool.ts';
 import { type TempDir, tempDir } from './helpers.ts';
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
@@ -132,5 +138,35 @@ describe('openFileLimit and maxOpenDevices', () => {
     // The in-memory journal keeps one descriptor per file.
     expect(maxOpenDevices(1024, 'memory')).toBe(824);
     expect(maxOpenDevices(Number.MAX_SAFE_INTEGER)).toBeGreaterThan(1_000_000);
+  });
+});
+
+describe('deviceFileOptions', () => {
+  const sqlite = { sqliteSynchronous: 'off', sqliteJournal: 'memory' } as const;
+
+  it('shares a 16 MiB cache budget over the fleet, 16 KiB to 1 MiB a device', () => {
+    expect(deviceFileOptions(sqlite, 1_000).cacheKib).toBe(16);
+    expect(deviceFileOptions(sqlite, 5_000).cacheKib).toBe(16);
+    expect(deviceFileOptions(sqlite, 32).cacheKib).toBe(512);
+    expect(deviceFileOptions(sqlite, 1).cacheKib).toBe(1024);
+  });
+
+  it('gives 4 KiB pages when the cache holds 64 of them, else 1 KiB', () => {
+    expect(deviceFileOptions(sqlite, 1_000).pageSize).toBe(1024);
+    expect(deviceFileOptions(sqlite, 65).pageSize).toBe(1024);
+    expect(deviceFileOptions(sqlite, 64).pageSize).toBe(4096);
+    expect(deviceFileOptions(sqlite, 32).pageSize).toBe(4096);
+  });
+
+  it('creates the files with that page size', () => {
+    const pool = new DeviceFilePool(4);
+    for (const [devices, pageSize] of [
+      [32, 4096],
+      [1_000, 1024],
+    ] as const) {
+      const database = pool.database(dir.file(`POS-${devices}.sqlite`), deviceFileOptions(sqlite, devices));
+      opened.push(database);
+      expect(database.statement('PRAGMA page_size').pluck().get()).toBe(pageSize);
+    }
   });
 });
