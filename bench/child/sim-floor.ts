@@ -26,9 +26,9 @@ import { parseBatchSyncResponse, type SyncTransaction } from '../../src/core/pro
 import {
   applyWrites,
   CLAIM_ROWS,
-  INSERT_SALE,
+  insertSale,
   NEXT_REFERENCE_SEQUENCE,
-  SET_SYNC_STATUS,
+  setSyncStatus,
 } from '../../src/core/transaction-local-sql.ts';
 import { buildBackend } from '../../src/fake-backend/app.ts';
 import { injectBatch } from '../../src/fake-backend/inject.ts';
@@ -115,23 +115,23 @@ for (let request = 0; request < requests; request++) {
         offlineReference = `${offlineReference}-${value}`;
       }
       const wire = wireRow(sale, { offlineId, offlineReference, createdAtDevice });
-      const { lastInsertRowid } = db.statement(INSERT_SALE).run({
-        offline_id: offlineId,
-        offline_reference: offlineReference,
-        device_id: sale.deviceId,
-        branch_code: sale.branchCode,
-        id_user_apps: sale.idUserApps,
-        grand_total: sale.grandTotal,
+      const id = insertSale(db, {
+        offlineId,
+        offlineReference,
+        deviceId: sale.deviceId,
+        branchCode: sale.branchCode,
+        idUserApps: sale.idUserApps,
+        grandTotal: sale.grandTotal,
         subtotal: sale.subtotal,
-        discount_total: sale.discountTotal,
-        tax_total: sale.taxTotal,
+        discountTotal: sale.discountTotal,
+        taxTotal: sale.taxTotal,
         status: sale.status,
-        payment_status: sale.paymentStatus,
-        payment_method: sale.paymentMethod,
-        created_at_device: createdAtDevice,
-        items_json: JSON.stringify(wire.items),
+        paymentStatus: sale.paymentStatus,
+        paymentMethod: sale.paymentMethod,
+        createdAtDevice,
+        itemsJson: JSON.stringify(wire.items),
       });
-      return { wire, id: Number(lastInsertRowid) };
+      return { wire, id };
     });
     writes++;
     rows.push(row.wire);
@@ -143,14 +143,7 @@ for (let request = 0; request < requests; request++) {
     writes++;
   } else {
     for (const offlineId of ids) {
-      db.statement(SET_SYNC_STATUS).run({
-        status: 'syncing',
-        server_id: null,
-        transaction_code: null,
-        error: null,
-        now,
-        offline_id: offlineId,
-      });
+      setSyncStatus(db, { offlineId, status: 'syncing' }, now);
       writes++;
     }
   }

@@ -19,10 +19,11 @@ import {
   type ApplyWrite,
   applyWrites,
   CLAIM_ROWS,
-  INSERT_SALE,
+  insertSale,
   NEXT_REFERENCE_SEQUENCE,
   OFFLINE_IDS,
-  SET_SYNC_STATUS,
+  type SyncStatusUpdate,
+  setSyncStatus,
 } from './transaction-local-sql.ts';
 import { uuidV4 } from './uuid.ts';
 
@@ -51,6 +52,24 @@ export interface StoreDeps {
 const ROW_COLUMNS = `id, offline_id, offline_reference, device_id, branch_code, id_user_apps, grand_total, subtotal,
   discount_total, tax_total, status, payment_status, payment_method, sync_status, server_id, transaction_code,
   created_at_device, items_json, sync_attempts, last_error, claimed_at, synced_at`;
+
+const SELECT_PENDING = `SELECT ${ROW_COLUMNS} FROM transaction_local WHERE sync_status = 'pending' ORDER BY id`;
+/**
+ * The SQL of each limit, made once: a string built at every call is a new string, flattened and hashed again
+ * for the statement cache's lookup (~350 characters, on the hottest read of a sync run).
+ */
+const selectPendingSql = new Map<number, string>();
+function selectPendingLimited(limit: number): string {
+  let sql = selectPendingSql.get(limit);
+  if (sql === undefined) {
+    sql = `${SELECT_PENDING} LIMIT ${limit}`;
+    selectPendingSql.set(limit, sql);
+  }
+  return sql;
+}
+
+const RELEASE_ROWS = `UPDATE transaction_local SET sync_status = 'pending', last_error = ?, claimed_at = NULL
+  WHERE ${OFFLINE_IDS} AND +sync_status = 'syncing' RETURNING offline_id`;
 
 type RowValues = readonly [
   id: number,
@@ -141,26 +160,26 @@ export class TransactionLocalService {
     const transaction = this.db.transaction((): TransactionLocal => {
       const offlineReference = this.nextReference(input.deviceId, createdAtDevice);
       try {
-        const values = {
-          offline_id: offlineId,
-          offline_reference: offlineReference,
-          device_id: input.deviceId,
-          branch_code: input.branchCode,
-          id_user_apps: input.idUserApps,
-          grand_total: input.grandTotal,
+        const itemsJson = JSON.stringify(itemsToWire(input.items));
+        const id = insertSale(this.db, {
+          offlineId,
+          offlineReference,
+          deviceId: input.deviceId,
+          branchCode: input.branchCode,
+          idUserApps: input.idUserApps,
+          grandTotal: input.grandTotal,
           subtotal: input.subtotal,
-          discount_total: input.discountTotal,
-          tax_total: input.taxTotal,
+          discountTotal: input.discountTotal,
+          taxTotal: input.taxTotal,
           status: input.status,
-          payment_status: input.paymentStatus,
-          payment_method: input.paymentMethod,
-          created_at_device: createdAtDevice,
-          items_json: JSON.stringify(itemsToWire(input.items)),
-        };
-        const info = this.db.statement(INSERT_SALE).run(values);
+          paymentStatus: input.paymentStatus,
+          paymentMethod: input.paymentMethod,
+          createdAtDevice,
+          itemsJson,
+        });
         // The row as written, without reading it back.
         return {
-          id: Number(info.lastInsertRowid),
+          id,
           offlineId,
           offlineReference,
           deviceId: input.deviceId,
@@ -177,7 +196,7 @@ export class TransactionLocalService {
           serverId: null,
           transactionCode: null,
           createdAtDevice,
-          itemsJson: values.items_json,
+          itemsJson,
           syncAttempts: 0,
           lastError: null,
           claimedAt: null,
@@ -217,28 +236,12 @@ export class TransactionLocalService {
   async getPendingTransactions(limit?: number): Promise<TransactionLocal[]> {
     if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 1))
       throw new RangeError(`limit must be a whole number >= 1, got ${limit}`);
-    return this.readRows(
-      `SELECT ${ROW_COLUMNS} FROM transaction_local WHERE sync_status = 'pending' ORDER BY id${limit === undefined ? '' : ` LIMIT ${limit}`}`,
-    );
+    return this.readRows(limit === undefined ? SELECT_PENDING : selectPendingLimited(limit));
   }
 
   /** The spec's single-row update. Moving to `syncing` stamps claimed_at; to `synced`, synced_at. */
-  async updateSyncStatus(update: {
-    offlineId: string;
-    status: SyncStatus;
-    serverId?: number | null;
-    transactionCode?: string | null;
-    error?: string | null;
-  }): Promise<void> {
-    const now = this.deps.clock.now();
-    this.db.statement(SET_SYNC_STATUS).run({
-      status: update.status,
-      server_id: update.serverId ?? null,
-      transaction_code: update.transactionCode ?? null,
-      error: update.error ?? null,
-      now,
-      offline_id: update.offlineId,
-    });
+  async updateSyncStatus(update: SyncStatusUpdate): Promise<void> {
+    setSyncStatus(this.db, update, this.deps.clock.now());
     if (update.status === 'syncing')
       this.observer.onEvent({ type: 'rows-claimed', offlineIds: [update.offlineId] });
   }
@@ -320,12 +323,9 @@ export class TransactionLocalService {
     reason: 'transport-error' | 'missing-result',
     error: string | null,
   ): Promise<number> {
-    const rows = this.db
-      .statement(
-        `UPDATE transaction_local SET sync_status = 'pending', last_error = ?, claimed_at = NULL
-         WHERE ${OFFLINE_IDS} AND +sync_status = 'syncing' RETURNING offline_id`,
-      )
-      .all(error, JSON.stringify(offlineIds)) as { offline_id: string }[];
+    const rows = this.db.statement(RELEASE_ROWS).all(error, JSON.stringify(offlineIds)) as {
+      offline_id: string;
+    }[];
     const released = rows.map((row) => row.offline_id);
     if (released.length > 0) this.observer.onEvent({ type: 'rows-released', offlineIds: released, reason });
     return released.length;

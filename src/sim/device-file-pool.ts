@@ -87,10 +87,17 @@ export function maxOpenDevices(fileLimit: number, journal: DeviceFileOptions['jo
   return Math.max(8, Math.floor((fileLimit - RESERVED_FDS) / fdsPerDatabase(journal)));
 }
 
+/** A managed database's place in the pool: whether the pool holds it open, and the tick of its last use. */
+interface Slot {
+  open: boolean;
+  usedAt: number;
+}
+
 export class DeviceFilePool {
   readonly maxOpen: number;
-  /** Open databases in least- to most-recently used order (Map keeps insertion order). */
-  private readonly open = new Map<DeviceDatabase, true>();
+  /** The databases held open. A use only stamps its slot: no map operation on the path of every statement. */
+  private readonly open = new Map<DeviceDatabase, Slot>();
+  private tick = 0;
   private reopenCount = 0;
 
   constructor(maxOpen = maxOpenDevices(openFileLimit())) {
@@ -108,27 +115,39 @@ export class DeviceFilePool {
 
   /** A DeviceDatabase for the file whose opening and closing the pool manages. */
   database(path: string, options: Omit<DeviceDatabaseOptions, 'onAccess'> = {}): DeviceDatabase {
-    return new DeviceDatabase(path, { ...options, onAccess: (database) => this.touch(database) });
+    const slot: Slot = { open: false, usedAt: 0 };
+    return new DeviceDatabase(path, { ...options, onAccess: (database) => this.touch(database, slot) });
   }
 
   /** Forgets a database the caller closed or disposed. */
   release(database: DeviceDatabase): void {
+    const slot = this.open.get(database);
+    if (slot === undefined) return;
+    slot.open = false;
     this.open.delete(database);
   }
 
-  private touch(database: DeviceDatabase): void {
-    if (this.open.delete(database)) {
-      this.open.set(database, true);
-      return;
-    }
+  private touch(database: DeviceDatabase, slot: Slot): void {
+    slot.usedAt = ++this.tick;
+    if (slot.open) return;
+    slot.open = true;
     this.reopenCount++;
-    this.open.set(database, true);
-    if (this.open.size <= this.maxOpen) return;
-    for (const candidate of this.open.keys()) {
-      if (this.open.size <= this.maxOpen) break;
-      if (candidate === database) continue;
-      this.open.delete(candidate);
-      candidate.close();
+    this.open.set(database, slot);
+    while (this.open.size > this.maxOpen) this.closeLeastRecentlyUsed(database);
+  }
+
+  /** A scan of the open files: it runs only when a file must close, which costs a reopen later anyway. */
+  private closeLeastRecentlyUsed(keep: DeviceDatabase): void {
+    let oldest: DeviceDatabase | null = null;
+    let oldestAt = Number.POSITIVE_INFINITY;
+    for (const [candidate, slot] of this.open) {
+      if (candidate !== keep && slot.usedAt < oldestAt) {
+        oldest = candidate;
+        oldestAt = slot.usedAt;
+      }
     }
+    if (oldest === null) return;
+    this.release(oldest);
+    oldest.close();
   }
 }
