@@ -13,7 +13,7 @@ import type { BenchContext } from '../lib/context.ts';
 import { type LoadShape, loadCommand, loadShapes } from '../lib/http-load.ts';
 import { judge, type Section, type Verdict } from '../lib/report.ts';
 import { type ServerCounters, serveCommand, startServe } from '../lib/serve-process.ts';
-import { fmt, median, medianOf } from '../lib/stats.ts';
+import { fmt, median, medianOf, pairRatios } from '../lib/stats.ts';
 
 const RATIO_TARGET = 0.9;
 
@@ -92,7 +92,7 @@ interface LoadOutcome {
   readonly syncsim: readonly Side[];
   readonly cannon: readonly Side[];
   /** syncsim's requests/s over autocannon's, of each pair (autocannon runs right after its syncsim run). */
-  readonly pairRatios: readonly number[];
+  readonly pairs: readonly number[];
   /** The median of the pairs' ratios: the machine's speed drifts over minutes, and a pair shares its minute. */
   readonly ratio: number;
 }
@@ -120,11 +120,11 @@ async function measureLoad(ctx: BenchContext, shape: LoadShape): Promise<LoadOut
       ),
     );
   }
-  const pairRatios = syncsim.map((ours, index) => rpsOf(ours) / rpsOf(cannon[index]));
-  return { shape, syncsim, cannon, pairRatios, ratio: median(pairRatios) };
+  const ratios = pairRatios(syncsim.map(rpsOf), cannon.map(rpsOf));
+  return { shape, syncsim, cannon, pairs: ratios, ratio: median(ratios) };
 }
 
-const rpsOf = (side: Side | undefined): number => side?.result.figures.requestsPerSecond ?? Number.NaN;
+const rpsOf = (side: Side): number => side.result.figures.requestsPerSecond ?? Number.NaN;
 
 const rps = (sides: readonly Side[]) =>
   medianOf(sides, (s) => s.result.figures.requestsPerSecond) ?? Number.NaN;
@@ -159,8 +159,8 @@ function row(name: string, sides: readonly Side[]): string[] {
 }
 
 function verdict(outcome: LoadOutcome, quick: boolean): Verdict {
-  const { shape, pairRatios, ratio } = outcome;
-  const measured = `${fmt(ratio, 2)}x (pairs ${pairRatios.map((value) => fmt(value, 2)).join(', ')})`;
+  const { shape, pairs, ratio } = outcome;
+  const measured = `${fmt(ratio, 2)}x (pairs ${pairs.map((value) => fmt(value, 2)).join(', ')})`;
   if (!isJudged(shape)) {
     return {
       benchmark: `3. HTTP load, ${labelOf(shape)}`,
@@ -229,7 +229,7 @@ export async function httpBenchmark(ctx: BenchContext): Promise<Section> {
             [
               `${label}: ratio syncsim / autocannon (median of the pairs)`,
               fmt(outcome.ratio, 2),
-              outcome.pairRatios.map((value) => fmt(value, 2)).join(', '),
+              outcome.pairs.map((value) => fmt(value, 2)).join(', '),
               '',
               '',
               '',

@@ -8,7 +8,7 @@ import { type ChildRun, commandLine } from '../lib/child-process.ts';
 import type { ChildResult } from '../lib/child-result.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { judge, type Section } from '../lib/report.ts';
-import { fmt, kbToMb, median, medianOf } from '../lib/stats.ts';
+import { fmt, kbToMb, median, medianOf, pairRatios } from '../lib/stats.ts';
 
 const SPEED_TARGET = 1_000;
 const FLOOR_TARGET = 1.5;
@@ -69,9 +69,10 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
   const parallelMs = medianOf(parallel, (r) => r.wallMs) ?? Number.NaN;
   const parallelSpeed = durationMs / parallelMs;
   const parallelRssMb = kbToMb(medianOf(parallel, (r) => r.maxRssKb) ?? Number.NaN);
-  const pairRatios = runs.map((run, index) => run.wallMs / (floors[index]?.wallMs ?? Number.NaN));
-  const ratio = median(pairRatios);
-  const speedups = runs.map((run, index) => run.wallMs / (parallel[index]?.wallMs ?? Number.NaN));
+  const walls = (results: readonly ChildResult[]): number[] => results.map((r) => r.wallMs);
+  const floorRatios = pairRatios(walls(runs), walls(floors));
+  const ratio = median(floorRatios);
+  const speedups = pairRatios(walls(runs), walls(parallel));
   const rssMb = kbToMb(medianOf(runs, (r) => r.maxRssKb) ?? Number.NaN);
   const simulated = medianOf(runs, (r) => r.figures.simulatedSeconds);
   const violations = Math.max(...runs.map((r) => (r.counts.violations ?? 0) + (r.counts.harnessErrors ?? 0)));
@@ -156,7 +157,7 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
           [
             'ratio run / floor (median of the pairs)',
             fmt(ratio, 2),
-            pairRatios.map((value) => fmt(value, 2)).join(', '),
+            floorRatios.map((value) => fmt(value, 2)).join(', '),
             '',
             '',
             '',

@@ -18,6 +18,15 @@ export function medianOf<T>(runs: readonly T[], pick: (run: T) => number | null 
   return values.length === 0 ? null : median(values);
 }
 
+/**
+ * The ratio a[i] / b[i] of each pair of measurements run back to back (a missing partner gives NaN): the
+ * machine's speed drifts over minutes, and a pair shares its minutes. Report the median of these, not a
+ * ratio of two medians taken apart.
+ */
+export function pairRatios(a: readonly number[], b: readonly number[]): number[] {
+  return a.map((value, index) => value / (b[index] ?? Number.NaN));
+}
+
 /** A number with thousands separators and a sensible number of decimals for its size; '-' for none. */
 export function fmt(value: number | null | undefined, decimals?: number): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '-';
