@@ -13,6 +13,12 @@ export enum StepKind {
   Batch = 2,
 }
 
+/** Ids already looked up: `sales[i]` is the sale index of `offlineIds[i]` (-1 for none). */
+export interface KnownSales {
+  readonly offlineIds: readonly string[];
+  readonly sales: readonly number[];
+}
+
 /** A row result's code: its status, with the duplicate flag on top. */
 const RESULT_SYNCED = 1;
 const RESULT_FAILED = 2;
@@ -100,11 +106,28 @@ export class TraceTables {
     this.saleLastStep.set(sale, -1);
   }
 
+  /**
+   * The sale index of each id, -1 for one the trace never saw created. `known` lends the indices of ids
+   * already looked up, position by position: a claim's rows are its batch's rows, in the same order, and a
+   * string comparison costs less than a lookup in a map of every sale of the run.
+   */
+  salesOf(offlineIds: readonly string[], known: KnownSales | null = null): number[] {
+    return offlineIds.map((offlineId, i) =>
+      known !== null && known.offlineIds[i] === offlineId
+        ? (known.sales[i] as number)
+        : (this.saleIndex.get(offlineId) ?? -1),
+    );
+  }
+
   /** Appends one step (claim, release or batch `of`) to the story of each sale named. */
   addStep(offlineIds: readonly string[], kind: StepKind, of: number): void {
-    for (const offlineId of offlineIds) {
-      const sale = this.saleIndex.get(offlineId);
-      if (sale === undefined) continue;
+    this.addSteps(this.salesOf(offlineIds), kind, of);
+  }
+
+  /** addStep for sales already looked up; returns each sale's new step (-1 for an unknown sale). */
+  addSteps(sales: readonly number[], kind: StepKind, of: number): number[] {
+    return sales.map((sale) => {
+      if (sale === -1) return -1;
       const step = this.stepCount++;
       this.stepRef.set(step, of * 4 + kind);
       this.stepNext.set(step, -1);
@@ -112,7 +135,8 @@ export class TraceTables {
       if (last === -1) this.saleFirstStep.set(sale, step);
       else this.stepNext.set(last, step);
       this.saleLastStep.set(sale, step);
-    }
+      return step;
+    });
   }
 
   addClaim(atMs: number, rows: number): number {
@@ -154,8 +178,11 @@ export class TraceTables {
   /** Keeps a row result on the sale's step for `batch` (-1: its latest batch); a later result replaces it. */
   setResult(outcome: RowOutcome, batch: number): void {
     const sale = this.saleIndex.get(outcome.offlineId);
-    if (sale === undefined) return;
-    const step = this.batchStepOf(sale, batch);
+    if (sale !== undefined) this.setStepResult(this.batchStepOf(sale, batch), outcome);
+  }
+
+  /** Keeps a row result on a batch step (-1: none); a later result replaces it. */
+  setStepResult(step: number, outcome: RowOutcome): void {
     if (step === -1) return;
     const status = outcome.status === 'synced' ? RESULT_SYNCED : RESULT_FAILED;
     let result = this.stepResult.get(step);

@@ -15,7 +15,7 @@ import type { CoreEvent, CoreObserver, ReleaseReason, RowOutcome } from '../core
 import type { TransportFailure, TransportFailureKind } from '../core/ports.ts';
 import type { MetricsSink, RequestOutcome } from './metrics.ts';
 import { nullableInt, nullableOf } from './trace-columns.ts';
-import { StepKind, TraceTables } from './trace-tables.ts';
+import { type KnownSales, StepKind, TraceTables } from './trace-tables.ts';
 
 /** What the observer of one device needs from the runner. */
 export interface TraceDeviceContext {
@@ -313,10 +313,19 @@ function mergeCrashes(events: readonly SaleEvent[], crashes: readonly DeviceCras
 /** Ended batches are kept a little longer: a batch-split follows the batch-failed of its batch. */
 const RECENTLY_ENDED = 16;
 
+/** A request in flight: its row in the batch columns, and its rows' sales and steps, by position. */
+interface OpenBatch extends KnownSales {
+  readonly batch: number;
+  readonly steps: readonly number[];
+}
+
 class DeviceObserver implements CoreObserver {
-  /** Batch id -> request index, for the requests of this process in flight and just ended. */
-  private readonly open = new Map<number, number>();
+  /** Batch id -> the request, for the requests of this process in flight. */
+  private readonly open = new Map<number, OpenBatch>();
+  /** Batch id -> request index, for requests just ended. */
   private readonly ended = new Map<number, number>();
+  /** The sales of the latest claim: the rows of the batch that follows it. */
+  private claimed: KnownSales | null = null;
 
   constructor(
     private readonly tables: TraceTables,
@@ -339,13 +348,16 @@ class DeviceObserver implements CoreObserver {
         );
         t.metrics?.recordSaleCreated(now);
         return;
-      case 'rows-claimed':
-        t.addStep(event.offlineIds, StepKind.Claim, t.addClaim(now, event.offlineIds.length));
+      case 'rows-claimed': {
+        const sales = t.salesOf(event.offlineIds);
+        t.addSteps(sales, StepKind.Claim, t.addClaim(now, event.offlineIds.length));
+        this.claimed = { offlineIds: event.offlineIds, sales };
         return;
+      }
       case 'batch-sending': {
         const batch = t.addBatch(this.device, event.batchId, now, event.offlineIds.length, event.bytes);
-        this.open.set(event.batchId, batch);
-        t.addStep(event.offlineIds, StepKind.Batch, batch);
+        this.openBatch(event.batchId, batch, event.offlineIds, this.claimed);
+        this.claimed = null;
         return;
       }
       case 'batch-failed':
@@ -376,7 +388,7 @@ class DeviceObserver implements CoreObserver {
         );
         return;
       case 'batch-split': {
-        const batch = this.open.get(event.batchId) ?? this.ended.get(event.batchId);
+        const batch = this.open.get(event.batchId)?.batch ?? this.ended.get(event.batchId);
         if (batch !== undefined) t.batchSplits.set(batch, event.sizes);
         return;
       }
@@ -388,14 +400,25 @@ class DeviceObserver implements CoreObserver {
     return (now - this.tables.batchSentAtMs.get(batch)) / (this.context.speed ?? 1);
   }
 
+  private openBatch(
+    batchId: number,
+    batch: number,
+    offlineIds: readonly string[],
+    known: KnownSales | null,
+  ): OpenBatch {
+    const sales = this.tables.salesOf(offlineIds, known);
+    const steps = this.tables.addSteps(sales, StepKind.Batch, batch);
+    const open: OpenBatch = { batch, offlineIds, sales, steps };
+    this.open.set(batchId, open);
+    return open;
+  }
+
   /** The batch of an outcome; one the observer never saw sent (e.g. an offline check before sending) is created now. */
   private batchFor(now: number, batchId: number, offlineIds: readonly string[]): number {
     const known = this.open.get(batchId);
-    if (known !== undefined) return known;
+    if (known !== undefined) return known.batch;
     const batch = this.tables.addBatch(this.device, batchId, now, offlineIds.length, 0);
-    this.open.set(batchId, batch);
-    this.tables.addStep(offlineIds, StepKind.Batch, batch);
-    return batch;
+    return this.openBatch(batchId, batch, offlineIds, null).batch;
   }
 
   private close(batchId: number, batch: number): void {
@@ -437,20 +460,23 @@ class DeviceObserver implements CoreObserver {
 
   private rowsApplied(now: number, batchId: number, outcomes: readonly RowOutcome[]): void {
     const t = this.tables;
-    const batch = this.open.get(batchId) ?? this.ended.get(batchId);
+    const open = this.open.get(batchId);
     // Outcomes outside a known batch (the core marks an isolated rejected row `failed` with batch id 0):
     // they belong to the story of each sale's latest attempt (-1).
-    for (const outcome of outcomes) t.setResult(outcome, batch ?? -1);
-    if (batch !== undefined) this.close(batchId, batch);
+    const batch = open?.batch ?? this.ended.get(batchId) ?? -1;
     const sink = t.metrics;
-    for (const outcome of outcomes) {
+    outcomes.forEach((outcome, i) => {
+      // The batch's rows in the order sent (the usual answer): its sales and steps are known.
+      const inOrder = open !== undefined && open.offlineIds[i] === outcome.offlineId;
+      const sale = inOrder ? (open.sales[i] as number) : (t.saleIndex.get(outcome.offlineId) ?? -1);
+      if (sale !== -1)
+        t.setStepResult(inOrder ? (open.steps[i] as number) : t.batchStepOf(sale, batch), outcome);
       if (outcome.duplicate) sink?.recordDuplicate(now);
       if (outcome.status === 'failed') sink?.recordRejected(now);
-      if (outcome.status !== 'synced') continue;
-      const sale = t.saleIndex.get(outcome.offlineId);
-      if (sale === undefined || !Number.isNaN(t.saleSyncedAtMs.get(sale))) continue;
+      if (outcome.status !== 'synced' || sale === -1 || !Number.isNaN(t.saleSyncedAtMs.get(sale))) return;
       t.saleSyncedAtMs.set(sale, now);
       sink?.recordSynced(now, now - t.saleCreatedAtMs.get(sale), t.saleOnline.get(sale) === 1);
-    }
+    });
+    if (batch !== -1) this.close(batchId, batch);
   }
 }

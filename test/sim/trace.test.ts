@@ -155,6 +155,34 @@ describe('TraceRecorder', () => {
     expect(JSON.stringify(a)).not.toContain('"b"');
   });
 
+  it('puts each result on its own sale whatever the order of the answer and of the claim', () => {
+    const traces = new TraceRecorder();
+    const { state, observer } = device(traces);
+    for (const id of ['a', 'b', 'c', 'd']) create(observer, id);
+    // The claim names the rows in another order than the batch, and one row the batch does not carry.
+    observer.onEvent({ type: 'rows-claimed', offlineIds: ['c', 'b', 'a', 'd'] });
+    observer.onEvent({ type: 'batch-sending', batchId: 1, offlineIds: ['a', 'b', 'c'], bytes: 1_500 });
+    state.now = 100;
+    observer.onEvent({
+      type: 'batch-answered',
+      batchId: 1,
+      offlineIds: ['a', 'b', 'c'],
+      status: 200,
+      results: 4,
+    });
+    // The answer comes back reversed, with a result for a row that was never sent and one for an unknown id.
+    observer.onEvent({
+      type: 'rows-applied',
+      batchId: 1,
+      outcomes: [synced('c', 3), synced('b', 2), synced('d', 4), synced('zz', 9), synced('a', 1)],
+    });
+    const result = (id: string) => traces.traceOf(id)!.attempts.map((attempt) => attempt.result?.serverId);
+    expect([result('a'), result('b'), result('c')]).toEqual([[1], [2], [3]]);
+    // d was claimed but never sent: it has no attempt to hang the result on.
+    expect(result('d')).toEqual([]);
+    expect(['a', 'b', 'c'].map((id) => traces.traceOf(id)!.syncedAtMs)).toEqual([100, 100, 100]);
+    expect(traces.traceOf('zz')).toBeNull();
+  });
   it('counts offline skips, duplicates, rejected rows, and time-to-sync once per sale, split by online at creation', () => {
     const metrics = new MetricsRecorder();
     const traces = new TraceRecorder({ metrics });
