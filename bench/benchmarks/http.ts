@@ -126,8 +126,7 @@ async function measureLoad(ctx: BenchContext, shape: LoadShape): Promise<LoadOut
 
 const rpsOf = (side: Side): number => side.result.figures.requestsPerSecond ?? Number.NaN;
 
-const rps = (sides: readonly Side[]) =>
-  medianOf(sides, (s) => s.result.figures.requestsPerSecond) ?? Number.NaN;
+const rps = (sides: readonly Side[]) => medianOf(sides, rpsOf) ?? Number.NaN;
 
 function row(name: string, sides: readonly Side[]): string[] {
   return [

@@ -17,7 +17,7 @@ import type { SyncTransaction } from '../../src/core/protocol.ts';
 import { buildBackend } from '../../src/fake-backend/app.ts';
 import { injectBatch } from '../../src/fake-backend/inject.ts';
 import { resolveStorage } from '../../src/fake-backend/options.ts';
-import { itemsJsonOf, LEDGER_TABLE, openLedger } from '../../src/fake-backend/storage.ts';
+import { INSERT_ROW, type InsertParams, insertParams, openLedger } from '../../src/fake-backend/storage.ts';
 import { choiceFlag, numberFlag, readFlags, stringFlag } from '../lib/child-args.ts';
 import { emitResult, peakRssKb } from '../lib/child-result.ts';
 import { createFloorClock } from '../lib/floor-clock.ts';
@@ -90,32 +90,10 @@ if (mode === 'inject') {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
-  const insert = db.prepare(
-    `INSERT INTO ${LEDGER_TABLE} (transaction_code, received_at, offline_id, offline_reference, device_id, branch_code,
-      id_user_apps, grand_total, subtotal, discount_total, tax_total, status, payment_status, payment_method,
-      created_at_device, items_json) VALUES ('', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const insert = db.prepare<InsertParams>(INSERT_ROW);
   const receivedAt = new Date(BENCH_EPOCH_MS).toISOString();
-  const params = batches.map((rows) =>
-    rows.map((row) => [
-      receivedAt,
-      row.offline_id,
-      row.offline_reference,
-      row.device_id,
-      row.branch_code,
-      row.id_user_apps,
-      row.grand_total,
-      row.subtotal,
-      row.discount_total,
-      row.tax_total,
-      row.status,
-      row.payment_status,
-      row.payment_method,
-      row.created_at_device,
-      itemsJsonOf(row.items),
-    ]),
-  );
-  const insertBatch = db.transaction((rows: readonly (string | number)[][]) => {
+  const params = batches.map((rows) => rows.map((row) => insertParams(row, receivedAt)));
+  const insertBatch = db.transaction((rows: readonly InsertParams[]) => {
     for (const values of rows) stored += insert.run(...values).changes;
   });
   baseRssKb = peakRssKb();

@@ -22,6 +22,7 @@ import {
   insertSale,
   NEXT_REFERENCE_SEQUENCE,
   OFFLINE_IDS,
+  type SaleColumns,
   type SyncStatusUpdate,
   setSyncStatus,
 } from './transaction-local-sql.ts';
@@ -160,8 +161,7 @@ export class TransactionLocalService {
     const transaction = this.db.transaction((): TransactionLocal => {
       const offlineReference = this.nextReference(input.deviceId, createdAtDevice);
       try {
-        const itemsJson = JSON.stringify(itemsToWire(input.items));
-        const id = insertSale(this.db, {
+        const columns: SaleColumns = {
           offlineId,
           offlineReference,
           deviceId: input.deviceId,
@@ -175,28 +175,16 @@ export class TransactionLocalService {
           paymentStatus: input.paymentStatus,
           paymentMethod: input.paymentMethod,
           createdAtDevice,
-          itemsJson,
-        });
+          itemsJson: JSON.stringify(itemsToWire(input.items)),
+        };
+        const id = insertSale(this.db, columns);
         // The row as written, without reading it back.
         return {
+          ...columns,
           id,
-          offlineId,
-          offlineReference,
-          deviceId: input.deviceId,
-          branchCode: input.branchCode,
-          idUserApps: input.idUserApps,
-          grandTotal: input.grandTotal,
-          subtotal: input.subtotal,
-          discountTotal: input.discountTotal,
-          taxTotal: input.taxTotal,
-          status: input.status,
-          paymentStatus: input.paymentStatus,
-          paymentMethod: input.paymentMethod,
           syncStatus: 'pending',
           serverId: null,
           transactionCode: null,
-          createdAtDevice,
-          itemsJson,
           syncAttempts: 0,
           lastError: null,
           claimedAt: null,

@@ -6,7 +6,7 @@
 import type { CrashHook } from './crash-points.ts';
 import type { DeviceDatabase } from './device-database.ts';
 import type { RowOutcome } from './events.ts';
-import type { SyncStatus } from './transaction-local.ts';
+import type { SyncStatus, TransactionLocal } from './transaction-local.ts';
 
 /**
  * Statements bind positionally: better-sqlite3 binds a named parameter by looking the name up on the object
@@ -16,23 +16,24 @@ const INSERT_SALE = `INSERT INTO transaction_local (offline_id, offline_referenc
   id_user_apps, grand_total, subtotal, discount_total, tax_total, status, payment_status, payment_method,
   sync_status, created_at_device, items_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`;
 
-/** The columns of a new sale, as the store writes them. */
-export interface SaleColumns {
-  readonly offlineId: string;
-  readonly offlineReference: string;
-  readonly deviceId: string;
-  readonly branchCode: string;
-  readonly idUserApps: number;
-  readonly grandTotal: number;
-  readonly subtotal: number;
-  readonly discountTotal: number;
-  readonly taxTotal: number;
-  readonly status: string;
-  readonly paymentStatus: string;
-  readonly paymentMethod: string;
-  readonly createdAtDevice: number;
-  readonly itemsJson: string;
-}
+/** The columns of a new sale, as the store writes them (the rest start as a pending row's defaults). */
+export type SaleColumns = Pick<
+  TransactionLocal,
+  | 'offlineId'
+  | 'offlineReference'
+  | 'deviceId'
+  | 'branchCode'
+  | 'idUserApps'
+  | 'grandTotal'
+  | 'subtotal'
+  | 'discountTotal'
+  | 'taxTotal'
+  | 'status'
+  | 'paymentStatus'
+  | 'paymentMethod'
+  | 'createdAtDevice'
+  | 'itemsJson'
+>;
 
 /** Inserts a sale as `pending`; returns its rowid. */
 export function insertSale(db: DeviceDatabase, sale: SaleColumns): number {

@@ -80,7 +80,7 @@ export interface LedgerRow {
 }
 
 /** A new row's values in INSERT_COLUMNS order, after the transaction code (bound positionally: see insertParams). */
-type InsertParams = [
+export type InsertParams = [
   receivedAt: string,
   offlineId: string,
   offlineReference: string,
@@ -126,6 +126,8 @@ const INSERT_COLUMNS =
   'transaction_code, received_at, offline_id, offline_reference, device_id, branch_code, id_user_apps, grand_total, ' +
   'subtotal, discount_total, tax_total, status, payment_status, payment_method, created_at_device, items_json';
 const INSERT_VALUES = "'', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
+/** A new row, its values from insertParams; the ledger adds its conflict rule and RETURNING to it. */
+export const INSERT_ROW = `INSERT INTO ${LEDGER_TABLE} (${INSERT_COLUMNS}) VALUES (${INSERT_VALUES})`;
 
 export function transactionCodeFor(serverId: number): string {
   return `TRX-${String(serverId).padStart(10, '0')}`;
@@ -148,7 +150,7 @@ export function itemsJsonOf(items: readonly SyncItem[]): string {
  * Positional, not named: better-sqlite3 binds a named parameter with a property lookup through V8's runtime
  * per column, ~1 us more per 15-column insert.
  */
-function insertParams(row: SyncTransaction, receivedAt: string): InsertParams {
+export function insertParams(row: SyncTransaction, receivedAt: string): InsertParams {
   return [
     receivedAt,
     row.offline_id,
@@ -275,13 +277,11 @@ export function openLedger(options: StorageOptions, clock: Clock): Ledger {
   }
 
   const key = options.key;
-  const insertPlain = db.prepare<InsertParams, { server_id: number }>(
-    `INSERT INTO ${LEDGER_TABLE} (${INSERT_COLUMNS}) VALUES (${INSERT_VALUES}) RETURNING server_id`,
-  );
+  const insertPlain = db.prepare<InsertParams, { server_id: number }>(`${INSERT_ROW} RETURNING server_id`);
   const insertUnique =
     options.dedupe === 'unique'
       ? db.prepare<InsertParams, { server_id: number }>(
-          `INSERT INTO ${LEDGER_TABLE} (${INSERT_COLUMNS}) VALUES (${INSERT_VALUES}) ON CONFLICT (${key}) DO NOTHING RETURNING server_id`,
+          `${INSERT_ROW} ON CONFLICT (${key}) DO NOTHING RETURNING server_id`,
         )
       : null;
   const setCode = db.prepare<[string, number]>(

@@ -175,12 +175,6 @@ export class TraceTables {
     return found;
   }
 
-  /** Keeps a row result on the sale's step for `batch` (-1: its latest batch); a later result replaces it. */
-  setResult(outcome: RowOutcome, batch: number): void {
-    const sale = this.saleIndex.get(outcome.offlineId);
-    if (sale !== undefined) this.setStepResult(this.batchStepOf(sale, batch), outcome);
-  }
-
   /** Keeps a row result on a batch step (-1: none); a later result replaces it. */
   setStepResult(step: number, outcome: RowOutcome): void {
     if (step === -1) return;
