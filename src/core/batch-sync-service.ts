@@ -8,7 +8,7 @@ import { noCrashes } from './crash-points.ts';
 import type { CoreObserver } from './events.ts';
 import { noObserver } from './events.ts';
 import type { SyncPolicy } from './policy.ts';
-import type { Clock, Logger, Transport, TransportFailure } from './ports.ts';
+import type { Clock, Logger, Transport, TransportFailure, TransportReply } from './ports.ts';
 import { describeFailure, silentLogger, TransportError } from './ports.ts';
 import type { ParsedSyncResult } from './protocol.ts';
 import { ProtocolViolation, parseBatchSyncResponse } from './protocol.ts';
@@ -87,12 +87,7 @@ export class BatchSyncService {
     let failed = 0;
     let requests = 0;
     for (;;) {
-      // 1. Get pending transactions (all of them, or one bounded batch).
-      const pending = await store.getPendingTransactions(batchLimit ?? undefined);
-      if (pending.length === 0) break;
-      // 2. Update status to syncing.
-      const claimed = await this.claim(pending);
-      this.crash.reached('after-claim');
+      const claimed = await this.readAndClaim(batchLimit);
       if (claimed.length === 0) break;
       // 3-5. Build, send, apply; a batch the server rejects for its content may be split to isolate the culprit.
       const outcome = await this.sendRows(deviceId, claimed, (count) => {
@@ -114,6 +109,20 @@ export class BatchSyncService {
       if (batchLimit === null) break;
     }
     return { sent, synced, failed, requests, failure: null };
+  }
+
+  /**
+   * Steps 1 and 2, in a function of their own: an async function keeps its locals alive across each await
+   * (unoptimized code does), and the rows as read must be garbage while the request is out, not promoted.
+   */
+  private async readAndClaim(batchLimit: number | null): Promise<TransactionLocal[]> {
+    // 1. Get pending transactions (all of them, or one bounded batch).
+    const pending = await this.deps.store.getPendingTransactions(batchLimit ?? undefined);
+    if (pending.length === 0) return [];
+    // 2. Update status to syncing.
+    const claimed = await this.claim(pending);
+    this.crash.reached('after-claim');
+    return claimed;
   }
 
   private async claim(pending: readonly TransactionLocal[]): Promise<TransactionLocal[]> {
@@ -206,11 +215,8 @@ export class BatchSyncService {
     | { ok: true; batchId: number; results: ParsedSyncResult[] }
     | { ok: false; batchId: number; failure: TransportFailure }
   > {
-    const { transport, clock } = this.deps;
-    const body = batchSyncBody(rows, deviceId, new Date(clock.now()).toISOString());
     const batchId = ++this.batchSequence;
-    this.observer.onEvent({ type: 'batch-sending', batchId, offlineIds, bytes: Buffer.byteLength(body) });
-    const request = transport.postBatch(body);
+    const request = this.postBody(deviceId, rows, offlineIds, batchId);
     // If the device dies here the request still reaches the server; nobody is left to read the answer.
     request.catch(() => {});
     this.crash.reached('after-send');
@@ -235,5 +241,17 @@ export class BatchSyncService {
     }
     this.observer.onEvent({ type: 'batch-failed', batchId, offlineIds, failure });
     return { ok: false, batchId, failure };
+  }
+
+  /** Builds the body and sends it; not async, so that no frame holds the body while the request is out. */
+  private postBody(
+    deviceId: string,
+    rows: readonly TransactionLocal[],
+    offlineIds: readonly string[],
+    batchId: number,
+  ): Promise<TransportReply> {
+    const body = batchSyncBody(rows, deviceId, new Date(this.deps.clock.now()).toISOString());
+    this.observer.onEvent({ type: 'batch-sending', batchId, offlineIds, bytes: Buffer.byteLength(body) });
+    return this.deps.transport.postBatch(body);
   }
 }
