@@ -115,8 +115,13 @@ export class TraceTables {
     return offlineIds.map((offlineId, i) =>
       known !== null && known.offlineIds[i] === offlineId
         ? (known.sales[i] as number)
-        : (this.saleIndex.get(offlineId) ?? -1),
+        : this.saleOf(offlineId),
     );
+  }
+
+  /** The sale index of one id, -1 for one the trace never saw created. */
+  saleOf(offlineId: string): number {
+    return this.saleIndex.get(offlineId) ?? -1;
   }
 
   /** Appends one step (claim, release or batch `of`) to the story of each sale named. */

@@ -405,12 +405,10 @@ class DeviceObserver implements CoreObserver {
     batch: number,
     offlineIds: readonly string[],
     known: KnownSales | null,
-  ): OpenBatch {
+  ): void {
     const sales = this.tables.salesOf(offlineIds, known);
     const steps = this.tables.addSteps(sales, StepKind.Batch, batch);
-    const open: OpenBatch = { batch, offlineIds, sales, steps };
-    this.open.set(batchId, open);
-    return open;
+    this.open.set(batchId, { batch, offlineIds, sales, steps });
   }
 
   /** The batch of an outcome; one the observer never saw sent (e.g. an offline check before sending) is created now. */
@@ -418,7 +416,8 @@ class DeviceObserver implements CoreObserver {
     const known = this.open.get(batchId);
     if (known !== undefined) return known.batch;
     const batch = this.tables.addBatch(this.device, batchId, now, offlineIds.length, 0);
-    return this.openBatch(batchId, batch, offlineIds, null).batch;
+    this.openBatch(batchId, batch, offlineIds, null);
+    return batch;
   }
 
   private close(batchId: number, batch: number): void {
@@ -468,7 +467,7 @@ class DeviceObserver implements CoreObserver {
     outcomes.forEach((outcome, i) => {
       // The batch's rows in the order sent (the usual answer): its sales and steps are known.
       const inOrder = open !== undefined && open.offlineIds[i] === outcome.offlineId;
-      const sale = inOrder ? (open.sales[i] as number) : (t.saleIndex.get(outcome.offlineId) ?? -1);
+      const sale = inOrder ? (open.sales[i] as number) : t.saleOf(outcome.offlineId);
       if (sale !== -1)
         t.setStepResult(inOrder ? (open.steps[i] as number) : t.batchStepOf(sale, batch), outcome);
       if (outcome.duplicate) sink?.recordDuplicate(now);

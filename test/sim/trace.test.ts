@@ -183,6 +183,7 @@ describe('TraceRecorder', () => {
     expect(['a', 'b', 'c'].map((id) => traces.traceOf(id)!.syncedAtMs)).toEqual([100, 100, 100]);
     expect(traces.traceOf('zz')).toBeNull();
   });
+
   it('counts offline skips, duplicates, rejected rows, and time-to-sync once per sale, split by online at creation', () => {
     const metrics = new MetricsRecorder();
     const traces = new TraceRecorder({ metrics });
