@@ -49,7 +49,7 @@ export async function backendBenchmark(ctx: BenchContext): Promise<Section> {
     ],
     verdicts: [],
     notes: [
-      'injectBatch includes fastify.inject, JSON parsing, schema validation, per-row checks, the capacity model ' +
+      'injectBatch includes the in-process HTTP exchange (fastify's request handler), JSON parsing, schema validation, per-row checks, the capacity model ' +
         '(default: no service time) and the response; the ledger stores each row with INSERT ... ON CONFLICT DO ' +
         'NOTHING RETURNING, then an UPDATE for its transaction code; the floor is one plain INSERT per row.',
     ],

@@ -1,17 +1,17 @@
 /**
  * In-process requests for the simulator: `injectBatch(backend, bodyText, headers)` posts one batch through
- * fastify.inject (light-my-request) and says what a socket would have said.
+ * the app's request handler without a socket (in-process-http.ts) and says what a socket would have said.
  *
- * How light-my-request behaves when the handler destroys the response (lost ack, truncated body with a
- * reset, crash with a reset): inject's promise REJECTS with an Error whose code is `LIGHT_ECONNRESET`
- * ("response destroyed before completion"), and whatever part of the body was written is dropped. Over a real
- * socket the client sees the connection close before a complete answer. Both become `{ kind: 'reset' }` here;
- * `committed` and `fault` come from the route itself (through an id in the INJECT_HEADER), so the caller
- * knows that the server did commit although the client got no answer.
+ * When the handler destroys the response (lost ack, truncated body with a reset, crash with a reset), the
+ * client gets no complete answer, as over a real socket whose connection closes first; whatever part of the
+ * body was written is dropped. That is `{ kind: 'reset' }` here; `committed` and `fault` come from the route
+ * itself (through an id in the INJECT_HEADER), so the caller knows that the server did commit although the
+ * client got no answer.
  */
 import type { Backend } from './app.ts';
 import { INJECT_HEADER, type InjectionRecord } from './context.ts';
 import type { FaultKind } from './faults.ts';
+import { exchange } from './in-process-http.ts';
 
 export type InjectOutcome =
   | {
@@ -34,13 +34,6 @@ export type InjectOutcome =
       readonly committed: number;
     };
 
-/** The error light-my-request rejects with when the handler destroys the response. */
-export const LIGHT_RESET_CODE = 'LIGHT_ECONNRESET';
-
-function isLightReset(error: unknown): boolean {
-  return error instanceof Error && Reflect.get(error, 'code') === LIGHT_RESET_CODE;
-}
-
 const RESET_DETAIL: Readonly<Record<FaultKind, string>> = {
   unauthorized: 'connection closed',
   'http-before-commit': 'connection closed',
@@ -50,15 +43,6 @@ const RESET_DETAIL: Readonly<Record<FaultKind, string>> = {
   'slow-response': 'connection closed',
   'truncated-body': 'connection closed before the end of the body',
 };
-
-function flattenHeaders(headers: Record<string, unknown>): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || name === 'date') continue;
-    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
-  }
-  return flat;
-}
 
 /**
  * Posts one batch body (JSON text) to the backend's batch route in-process. Resolves with the answer or a
@@ -74,24 +58,27 @@ export async function injectBatch(
   const record: InjectionRecord = { fault: null, committed: 0 };
   ctx.injections.set(id, record);
   try {
-    const response = await backend.app.inject({
+    const requestHeaders: Record<string, string> = { 'content-type': 'application/json' };
+    for (const [name, value] of Object.entries(headers)) requestHeaders[name.toLowerCase()] = value;
+    requestHeaders[INJECT_HEADER] = id;
+    const reply = await exchange(backend.app.routing, {
       method: 'POST',
       url: backend.options.path,
-      payload: bodyText,
-      headers: { 'content-type': 'application/json', ...headers, [INJECT_HEADER]: id },
+      headers: requestHeaders,
+      body: bodyText,
     });
+    if (reply.kind === 'reset') {
+      const detail = record.fault ? RESET_DETAIL[record.fault] : 'connection closed';
+      return { kind: 'reset', detail, fault: record.fault, committed: record.committed };
+    }
     return {
       kind: 'response',
-      status: response.statusCode,
-      headers: flattenHeaders(response.headers),
-      body: response.body,
+      status: reply.status,
+      headers: reply.headers,
+      body: reply.body,
       fault: record.fault,
       committed: record.committed,
     };
-  } catch (error) {
-    if (!isLightReset(error)) throw error;
-    const detail = record.fault ? RESET_DETAIL[record.fault] : 'connection closed';
-    return { kind: 'reset', detail, fault: record.fault, committed: record.committed };
   } finally {
     ctx.injections.delete(id);
   }

@@ -1,13 +1,13 @@
 /**
  * Virtual time: a discrete-event scheduler. Events run in order of (time, sequence number), and time only
- * moves on once everything started at the current instant has settled: after each callback the loop waits
- * for a `setImmediate` turn (by then every nextTick and microtask queued so far has run) and keeps waiting
- * while some task that virtual time does not drive is still busy. Hours of store time pass in seconds, and
- * the same inputs give the same event order on every run.
+ * moves on once everything started at the current instant has settled: after each callback the loop waits for
+ * a `setImmediate` turn (by then every nextTick and microtask queued so far has run) and keeps waiting while
+ * some task that virtual time does not drive is still busy. Hours of store time pass in seconds, and the same
+ * inputs give the same event order on every run.
  *
- * Tasks (`runTask`) are for work that needs real event-loop turns to finish, such as `fastify.inject`. Code
- * running inside a task waits on virtual time through `taskClock` (or `park`), which tells the loop that the
- * task is waiting for the clock rather than for the event loop, so time may advance.
+ * Tasks (`runTask`) are for work that needs real event-loop turns to finish, such as an in-process HTTP
+ * exchange. Code running inside a task waits on virtual time through `taskClock` (or `park`), which tells the
+ * loop that the task is waiting for the clock rather than for the event loop, so time may advance.
  */
 import type { Clock } from '../core/ports.ts';
 
@@ -119,7 +119,7 @@ export class VirtualClock implements Clock {
 
   /**
    * Marks `work` as active until it settles: the loop does not advance time while an active task is neither
-   * finished nor parked. For work that needs real event-loop turns (I/O, `fastify.inject`).
+   * finished nor parked. For work that needs real event-loop turns (I/O, an in-process HTTP exchange).
    */
   async runTask<T>(work: () => Promise<T>): Promise<T> {
     this.activeTasks++;

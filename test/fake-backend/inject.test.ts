@@ -1,42 +1,15 @@
 /**
- * What light-my-request (fastify.inject) does when a handler destroys the response, pinned down so that
- * injectBatch's mapping stays right if the library changes.
+ * injectBatch: one batch through the backend in-process, mapped to what the sync core's transport needs (an
+ * answer, or a reset that says what the server committed before the connection went).
  */
-import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/fake-backend/app.ts';
-import { injectBatch, LIGHT_RESET_CODE } from '../../src/fake-backend/inject.ts';
+import { injectBatch } from '../../src/fake-backend/inject.ts';
 import { batchBody, makeSales, memoryBackend } from './helpers.ts';
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const close of closers.splice(0)) await close();
-});
-
-describe('light-my-request and destroyed responses', () => {
-  it('rejects with LIGHT_ECONNRESET when the handler destroys the response without answering', async () => {
-    const app = Fastify();
-    closers.push(() => app.close());
-    app.get('/', async (_request, reply) => {
-      reply.hijack();
-      reply.raw.destroy();
-    });
-    await expect(app.inject({ url: '/' })).rejects.toMatchObject({
-      code: LIGHT_RESET_CODE,
-      message: 'response destroyed before completion',
-    });
-  });
-
-  it('rejects the same way after headers and part of the body: the partial body is dropped', async () => {
-    const app = Fastify();
-    closers.push(() => app.close());
-    app.get('/', async (_request, reply) => {
-      reply.hijack();
-      reply.raw.writeHead(200, { 'content-length': '100' });
-      reply.raw.write('{"partial":', 'utf8', () => reply.raw.destroy());
-    });
-    await expect(app.inject({ url: '/' })).rejects.toMatchObject({ code: LIGHT_RESET_CODE });
-  });
 });
 
 describe('injectBatch', () => {

@@ -1,8 +1,8 @@
 /**
- * The Transport to the fake backend in the same process, through fastify.inject, in virtual time. The
- * backend's own delays (queueing, service time, check-then-insert gaps, slow responses) run on the virtual
- * clock's task view, so hours of load pass in seconds and replay exactly. A socket-level fault (lost
- * acknowledgement, truncated body) arrives as the same reset a real socket would give.
+ * The Transport to the fake backend in the same process, through its request handler (injectBatch), in
+ * virtual time. The backend's own delays (queueing, service time, check-then-insert gaps, slow responses) run
+ * on the virtual clock's task view, so hours of load pass in seconds and replay exactly. A socket-level fault
+ * (lost acknowledgement, truncated body) arrives as the same reset a real socket would give.
  */
 import type { Clock, Transport, TransportReply } from '../../core/ports.ts';
 import { TransportError } from '../../core/ports.ts';
