@@ -49,9 +49,10 @@ export async function backendBenchmark(ctx: BenchContext): Promise<Section> {
     ],
     verdicts: [],
     notes: [
-      'injectBatch includes the in-process HTTP exchange (fastify's request handler), JSON parsing, schema validation, per-row checks, the capacity model ' +
-        '(default: no service time) and the response; the ledger stores each row with INSERT ... ON CONFLICT DO ' +
-        'NOTHING RETURNING, then an UPDATE for its transaction code; the floor is one plain INSERT per row.',
+      'injectBatch includes the in-process HTTP exchange (through the app request handler), JSON parsing, ' +
+        'schema validation, per-row checks, the capacity model (default: no service time) and the response; the ' +
+        'ledger stores each row with INSERT ... ON CONFLICT DO NOTHING RETURNING, then an UPDATE for its ' +
+        'transaction code; the floor is one plain INSERT per row.',
     ],
     commands: MODES.map(({ mode }) => commandLine(run(mode))),
   };
