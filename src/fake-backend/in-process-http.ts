@@ -1,5 +1,5 @@
 /**
- * One HTTP exchange with a fastify app and no socket: `exchange(app, request)` makes the request and response
+ * One HTTP exchange with a fastify app and no socket: `exchange(app.routing, request)` makes the request and
  * objects Node's HTTP server would hand to the app (`app.routing`, the server's request handler) and resolves
  * with what a client would have received: an answer, or a reset when the app destroyed the response first.
  *
