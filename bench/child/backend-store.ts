@@ -18,10 +18,11 @@ import { buildBackend } from '../../src/fake-backend/app.ts';
 import { injectBatch } from '../../src/fake-backend/inject.ts';
 import { resolveStorage } from '../../src/fake-backend/options.ts';
 import { INSERT_ROW, type InsertParams, insertParams, openLedger } from '../../src/fake-backend/storage.ts';
+import { withIdentity } from '../../src/sim/workload.ts';
 import { choiceFlag, numberFlag, readFlags, stringFlag } from '../lib/child-args.ts';
 import { emitResult, peakRssKb } from '../lib/child-result.ts';
 import { createFloorClock } from '../lib/floor-clock.ts';
-import { BENCH_EPOCH_MS, batchBody, counterUuid, saleDrafts, wireRow, withDevice } from '../lib/sales.ts';
+import { BENCH_EPOCH_MS, batchBody, counterUuid, saleDrafts, wireRow } from '../lib/sales.ts';
 
 const flags = readFlags(['mode', 'rows', 'batch', 'seed', 'out']);
 const mode = choiceFlag(flags, 'mode', ['inject', 'ledger', 'raw'] as const);
@@ -39,7 +40,7 @@ for (let first = 0; first < totalRows; first += batchSize) {
   const rows: SyncTransaction[] = [];
   for (let n = first; n < Math.min(totalRows, first + batchSize); n++) {
     const deviceId = `POS-${String(n % 100).padStart(4, '0')}`;
-    const sale = withDevice(drafts[n % drafts.length]!, deviceId, 'BRN-001');
+    const sale = withIdentity(drafts[n % drafts.length]!, { deviceId, branchCode: 'BRN-001' });
     const createdAtDevice = BENCH_EPOCH_MS + n;
     rows.push(
       wireRow(sale, {

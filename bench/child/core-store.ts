@@ -14,10 +14,11 @@ import type { Transport } from '../../src/core/ports.ts';
 import { createPosCore } from '../../src/core/pos-core.ts';
 import type { BatchSyncRequest, SyncResult } from '../../src/core/protocol.ts';
 import { createRandom } from '../../src/core/random.ts';
+import { withIdentity } from '../../src/sim/workload.ts';
 import { choiceFlag, numberFlag, readFlags, stringFlag } from '../lib/child-args.ts';
 import { emitResult, peakRssKb } from '../lib/child-result.ts';
 import { createFloorClock } from '../lib/floor-clock.ts';
-import { BENCH_EPOCH_MS, saleDrafts, withDevice } from '../lib/sales.ts';
+import { BENCH_EPOCH_MS, saleDrafts } from '../lib/sales.ts';
 
 const flags = readFlags(['mode', 'preset', 'count', 'seed', 'out']);
 const mode = choiceFlag(flags, 'mode', ['sales', 'sync'] as const);
@@ -60,7 +61,9 @@ const core = createPosCore({
   transport: instant,
   policy: presetPolicy(preset),
 });
-const sales = (await saleDrafts(seed, 500)).map((draft) => withDevice(draft, deviceId, 'BRN-001'));
+const sales = (await saleDrafts(seed, 500)).map((draft) =>
+  withIdentity(draft, { deviceId, branchCode: 'BRN-001' }),
+);
 
 let synced = 0;
 const baseRssKb = peakRssKb();

@@ -11,9 +11,10 @@
  */
 import autocannon, { type AutocannonRequest } from 'autocannon';
 import { DEFAULT_BATCH_SYNC_PATH } from '../../src/core/protocol.ts';
+import { withIdentity } from '../../src/sim/workload.ts';
 import { numberFlag, readFlags, stringFlag } from '../lib/child-args.ts';
 import { emitResult, peakRssKb } from '../lib/child-result.ts';
-import { BENCH_EPOCH_MS, batchBody, counterUuid, saleDrafts, wireRow, withDevice } from '../lib/sales.ts';
+import { BENCH_EPOCH_MS, batchBody, counterUuid, saleDrafts, wireRow } from '../lib/sales.ts';
 
 const flags = readFlags(['url', 'connections', 'seconds', 'rows', 'bodies', 'seed', 'out']);
 const url = stringFlag(flags, 'url');
@@ -41,7 +42,10 @@ function makeTemplate(index: number, drafts: Awaited<ReturnType<typeof saleDraft
   const rows = rowsOf(index);
   const wire = Array.from({ length: rows }, (_, row) => {
     const createdAtDevice = BENCH_EPOCH_MS + index * 1000 + row;
-    const sale = withDevice(drafts[(index * rows + row) % drafts.length]!, deviceId, 'BRN-001');
+    const sale = withIdentity(drafts[(index * rows + row) % drafts.length]!, {
+      deviceId,
+      branchCode: 'BRN-001',
+    });
     return wireRow(sale, {
       offlineId: `@@ID${row}@@`,
       offlineReference: `${deviceId}-${createdAtDevice}-@@SEQ${row}@@`,

@@ -41,10 +41,11 @@ import {
 } from '../../src/sim/device-file-pool.ts';
 import { deviceIdentity } from '../../src/sim/fleet.ts';
 import { resolveSimulation } from '../../src/sim/simulation-config.ts';
+import { withIdentity } from '../../src/sim/workload.ts';
 import { numberFlag, readFlags, stringFlag } from '../lib/child-args.ts';
 import { emitResult, peakRssKb } from '../lib/child-result.ts';
 import { createFloorClock } from '../lib/floor-clock.ts';
-import { counterUuid, saleDrafts, wireRow, withDevice } from '../lib/sales.ts';
+import { counterUuid, saleDrafts, wireRow } from '../lib/sales.ts';
 import { loadBenchScenario, SCENARIO_FLAGS } from '../lib/sim-scenario.ts';
 
 const flags = readFlags([...SCENARIO_FLAGS, 'sales', 'requests', 'out']);
@@ -104,7 +105,7 @@ for (let request = 0; request < requests; request++) {
   const db = databases[deviceIndex]!;
   const now = clock.now();
   for (let i = 0; i < count; i++) {
-    const sale = withDevice(drafts[saleCounter % drafts.length]!, identity.deviceId, identity.branchCode);
+    const sale = withIdentity(drafts[saleCounter % drafts.length]!, identity);
     const createdAtDevice = sim.startEpochMs + saleCounter;
     const offlineId = counterUuid(saleCounter);
     saleCounter++;

@@ -34,10 +34,6 @@ export async function saleDrafts(
   return drafts;
 }
 
-export function withDevice(draft: SaleDraft, deviceId: string, branchCode: string): NewTransaction {
-  return { ...draft, deviceId, branchCode };
-}
-
 /** A UUID v4 whose last 48 bits are the counter: unique per counter value, valid for the backend's schema. */
 export function counterUuid(counter: number): string {
   return `00000000-0000-4000-8000-${counter.toString(16).padStart(12, '0')}`;
