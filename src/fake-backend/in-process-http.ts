@@ -1,7 +1,7 @@
 /**
  * One HTTP exchange with a fastify app and no socket: `exchange(app.routing, request)` makes the request and
- * objects Node's HTTP server would hand to the app (`app.routing`, the server's request handler) and resolves
- * with what a client would have received: an answer, or a reset when the app destroyed the response first.
+ * response objects Node's HTTP server would hand to the app's request handler, and resolves with what a client
+ * would have received: an answer, or a reset when the app destroyed the response first.
  *
  * This is what fastify.inject (light-my-request) does, minus what a load generator cannot afford. Each of its
  * responses defines per-instance accessors and stores fresh closures on the answer (`cookies`, `json`,
