@@ -27,14 +27,17 @@ export interface ExchangeRequest {
   readonly body: string;
 }
 
+/** A complete answer. */
+export interface ExchangeAnswer {
+  readonly kind: 'answer';
+  readonly status: number;
+  /** Lower-case names, as the app set them (not the Date and Connection lines Node adds). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
 export type Exchange =
-  | {
-      readonly kind: 'answer';
-      readonly status: number;
-      /** Lower-case names, as the app set them (not the Date and Connection lines Node adds). */
-      readonly headers: Readonly<Record<string, string>>;
-      readonly body: string;
-    }
+  | ExchangeAnswer
   /** The response was destroyed before it ended: whatever part of the body was written is dropped. */
   | { readonly kind: 'reset' };
 

@@ -11,28 +11,20 @@
 import type { Backend } from './app.ts';
 import { INJECT_HEADER, type InjectionRecord } from './context.ts';
 import type { FaultKind } from './faults.ts';
-import { exchange } from './in-process-http.ts';
+import { type ExchangeAnswer, exchange } from './in-process-http.ts';
+
+/** What the route itself reports of a request, beside what the client received. */
+interface ServerSide {
+  /** The fault this request suffered, if any (a `short` truncated body is a response too). */
+  readonly fault: FaultKind | null;
+  /** Rows this request inserted; after a reset too: they ARE stored. */
+  readonly committed: number;
+}
 
 export type InjectOutcome =
-  | {
-      readonly kind: 'response';
-      readonly status: number;
-      /** Lower-case names; `date` is left out so that outcomes replay byte for byte. */
-      readonly headers: Readonly<Record<string, string>>;
-      readonly body: string;
-      /** The fault this request suffered, if any (a `short` truncated body is a response too). */
-      readonly fault: FaultKind | null;
-      /** Rows this request inserted. */
-      readonly committed: number;
-    }
-  | {
-      /** The connection closed without a complete answer: the same failure a socket reset gives. */
-      readonly kind: 'reset';
-      readonly detail: string;
-      readonly fault: FaultKind | null;
-      /** Rows this request inserted before the connection went: they ARE stored. */
-      readonly committed: number;
-    };
+  | (Omit<ExchangeAnswer, 'kind'> & ServerSide & { readonly kind: 'response' })
+  /** The connection closed without a complete answer: the same failure a socket reset gives. */
+  | (ServerSide & { readonly kind: 'reset'; readonly detail: string });
 
 const RESET_DETAIL: Readonly<Record<FaultKind, string>> = {
   unauthorized: 'connection closed',
