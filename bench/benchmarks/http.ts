@@ -11,6 +11,7 @@ import { type ChildRun, commandLine } from '../lib/child-process.ts';
 import type { ChildResult } from '../lib/child-result.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { type LoadShape, loadCommand, loadShapes } from '../lib/http-load.ts';
+import { busyShare } from '../lib/process-cpu.ts';
 import { judge, type Section, type Verdict } from '../lib/report.ts';
 import { type ServerCounters, serveCommand, startServe } from '../lib/serve-process.ts';
 import { fmt, median, medianOf, pairRatios } from '../lib/stats.ts';
@@ -97,6 +98,12 @@ interface LoadOutcome {
   readonly ratio: number;
 }
 
+/** The server's CPU time per request it answered, in one measurement (null where /proc cannot tell). */
+function serverCpuPerRequest(side: Side): number | null {
+  const { cpuMs, requests } = side.server;
+  return cpuMs === null || requests === 0 ? null : cpuMs / requests;
+}
+
 async function measureLoad(ctx: BenchContext, shape: LoadShape): Promise<LoadOutcome> {
   const label = labelOf(shape);
   const syncsim: Side[] = [];
@@ -152,6 +159,14 @@ function row(name: string, sides: readonly Side[]): string[] {
     ),
     fmt(
       medianOf(sides, (s) => s.server.rowsDuplicate),
+      0,
+    ),
+    fmt(medianOf(sides, serverCpuPerRequest), 2),
+    fmt(
+      medianOf(sides, (side) => {
+        const share = busyShare(rpsOf(side), serverCpuPerRequest(side));
+        return share === null ? null : share * 100;
+      }),
       0,
     ),
   ];
@@ -219,6 +234,8 @@ export async function httpBenchmark(ctx: BenchContext): Promise<Section> {
           'rows / request (server)',
           'rows stored (server)',
           'duplicate answers (server)',
+          'server CPU / request (ms)',
+          'server busy (% of a core)',
         ],
         rows: outcomes.flatMap((outcome) => {
           const label = labelOf(outcome.shape);
@@ -229,12 +246,7 @@ export async function httpBenchmark(ctx: BenchContext): Promise<Section> {
               `${label}: ratio syncsim / autocannon (median of the pairs)`,
               fmt(outcome.ratio, 2),
               outcome.pairs.map((value) => fmt(value, 2)).join(', '),
-              '',
-              '',
-              '',
-              '',
-              '',
-              '',
+              ...Array<string>(8).fill(''),
             ],
           ];
         }),
@@ -251,6 +263,11 @@ export async function httpBenchmark(ctx: BenchContext): Promise<Section> {
         '"duplicate answers" column (from the server) shows 0 for both.',
       "Latency: syncsim's is its summary's `latency.requestMs` (wall-clock ms in real time, whatever the speed " +
         "factor), autocannon's its own; both time a request from sending to the full answer.",
+      "Server CPU and busy: the serve process's user and system time (/proc/PID/stat, every thread of it) from " +
+        'its listening to the read of its counters after the load, per request it answered; busy is that times ' +
+        "the side's requests per second: the share of one core the server used (past 100% when GC threads " +
+        'helped). Near 100%, the server set the rate; well below, it waited for the load generator. Its handler ' +
+        'runs on one thread, so no generator gets more than about 1000 / (CPU ms per request) out of it.',
       "The server and the load generator share the machine's two cores; the parent bench process idles meanwhile. " +
         "For each request, syncsim's devices do what a till does: read the batch from SQLite, claim it, build " +
         "the body, and write every row's outcome back; autocannon only sends.",

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { REPO_ROOT, syncsimNodeFlags } from './child-process.ts';
+import { processCpuMs } from './process-cpu.ts';
 
 export interface ServeProcess {
   readonly url: string;
@@ -22,6 +23,11 @@ export interface ServerCounters {
   readonly rowsReceived: number;
   readonly rowsStored: number;
   readonly rowsDuplicate: number;
+  /**
+   * CPU time (user + system, ms) the server used from listening to this read: what the load made it do, its
+   * start-up left out. Null where /proc cannot tell.
+   */
+  readonly cpuMs: number | null;
 }
 
 /** Where the server keeps its ledger: in memory (the fastest server: the hardest case for a load generator), or in a file as `syncsim serve` does by default (WAL, synchronous=NORMAL). */
@@ -91,6 +97,9 @@ export async function startServe(ledger: ServeLedger, timeoutMs = 30_000): Promi
       reject(new Error(`syncsim serve exited (${code}) before listening: ${stderr}`));
     });
   });
+  const pid = child.pid;
+  const cpuNow = (): number | null => (pid === undefined ? null : processCpuMs(pid));
+  const cpuAtListen = cpuNow();
   return {
     url,
     async counters() {
@@ -99,11 +108,13 @@ export async function startServe(ledger: ServeLedger, timeoutMs = 30_000): Promi
         bodyTimeout: 10_000,
       });
       const json: unknown = await response.body.json();
+      const cpu = cpuNow();
       return {
         requests: numberField(json, 'requests'),
         rowsReceived: numberField(json, 'rowsReceived'),
         rowsStored: numberField(json, 'rowsStored'),
         rowsDuplicate: numberField(json, 'rowsDuplicate'),
+        cpuMs: cpu === null || cpuAtListen === null ? null : cpu - cpuAtListen,
       };
     },
     async stop() {

@@ -71,6 +71,15 @@ describe('bench --quick', () => {
         ?.trim();
     expect(salesOf(/^\| run, `--workers 2`/)).toMatch(/^[1-9][\d,]*$/);
     expect(salesOf(/^\| run, `--workers 2`/)).toBe(salesOf(/^\| run: /));
+    // The server's CPU per request, read off /proc on autocannon's side, is in the HTTP table (Linux only).
+    if (process.platform === 'linux') {
+      const http = section(report, SECTIONS[2] as string).split('\n');
+      const header = http.find((line) => line.startsWith('| load generator'))?.split('|') ?? [];
+      const column = header.findIndex((cell) => cell.trim() === 'server CPU / request (ms)');
+      expect(column).toBeGreaterThan(0);
+      const cannon = http.find((line) => /^\| backlog drain: autocannon/.test(line))?.split('|') ?? [];
+      expect(cannon[column]?.trim()).toMatch(/^\d+\.\d+$/);
+    }
     // Quick sizes are too small to judge a target.
     expect(section(report, 'Targets')).toContain('not judged');
     expect(section(report, 'Targets')).not.toMatch(/\| (met|missed) \|/);
