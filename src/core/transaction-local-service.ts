@@ -13,7 +13,7 @@ import type { ReferenceFormat } from './policy.ts';
 import type { Clock, Logger, Random } from './ports.ts';
 import { silentLogger } from './ports.ts';
 import type { ParsedSyncResult } from './protocol.ts';
-import type { NewTransaction, SaleKey, SyncStatus, TransactionLocal } from './transaction-local.ts';
+import type { NewTransaction, SaleKey, SentRow, SyncStatus, TransactionLocal } from './transaction-local.ts';
 import { itemsToWire } from './transaction-local.ts';
 import {
   type ApplyWrite,
@@ -54,6 +54,7 @@ const ROW_COLUMNS = `id, offline_id, offline_reference, device_id, branch_code, 
   created_at_device, items_json, sync_attempts, last_error, claimed_at, synced_at`;
 
 const SELECT_PENDING = `SELECT ${ROW_COLUMNS} FROM transaction_local WHERE sync_status = 'pending' ORDER BY id`;
+const SELECT_BY_IDS = `SELECT ${ROW_COLUMNS} FROM transaction_local WHERE id IN (SELECT value FROM json_each(?))`;
 /**
  * The SQL of each limit, made once: a string built at every call is a new string, flattened and hashed again
  * for the statement cache's lookup (~350 characters, on the hottest read of a sync run).
@@ -227,6 +228,17 @@ export class TransactionLocalService {
     return this.readRows(limit === undefined ? SELECT_PENDING : selectPendingLimited(limit));
   }
 
+  /**
+   * The rows with these rowids, in the order given; a rowid no row has is left out. Synchronous: the sync
+   * re-reads half of a rejected batch with it and must not add a microtask turn before sending it.
+   */
+  transactionsByIds(ids: readonly number[]): TransactionLocal[] {
+    const byId = new Map(
+      this.readRows(SELECT_BY_IDS, JSON.stringify(ids)).map((row) => [row.id, row] as const),
+    );
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
   /** The spec's single-row update. Moving to `syncing` stamps claimed_at; to `synced`, synced_at. */
   async updateSyncStatus(update: SyncStatusUpdate): Promise<void> {
     setSyncStatus(this.db, update, this.deps.clock.now());
@@ -264,7 +276,7 @@ export class TransactionLocalService {
    */
   async batchUpdateSyncStatus(
     results: readonly ParsedSyncResult[],
-    sent: readonly TransactionLocal[],
+    sent: readonly SentRow[],
     batchId = 0,
   ): Promise<RowOutcome[]> {
     const now = this.deps.clock.now();
@@ -442,15 +454,15 @@ function isUniqueViolation(error: unknown, column: string): boolean {
 
 function matchResults(
   results: readonly ParsedSyncResult[],
-  sent: readonly TransactionLocal[],
-): { row: TransactionLocal; result: ParsedSyncResult }[] {
+  sent: readonly SentRow[],
+): { row: SentRow; result: ParsedSyncResult }[] {
   const byId = new Map(sent.map((row) => [row.offlineId, row]));
   const byReference = new Map(sent.map((row) => [row.offlineReference, row]));
   const positional =
     results.length === sent.length &&
     results.every((r) => r.offlineId === null && r.offlineReference === null);
   const seen = new Set<string>();
-  const matched: { row: TransactionLocal; result: ParsedSyncResult }[] = [];
+  const matched: { row: SentRow; result: ParsedSyncResult }[] = [];
   results.forEach((result, index) => {
     const row =
       (result.offlineId !== null ? byId.get(result.offlineId) : undefined) ??
