@@ -104,6 +104,12 @@ function serverCpuPerRequest(side: Side): number | null {
   return cpuMs === null || requests === 0 ? null : cpuMs / requests;
 }
 
+/** The share of one core the server used at the side's request rate, in percent. */
+function serverBusyPercent(side: Side): number | null {
+  const share = busyShare(rpsOf(side), serverCpuPerRequest(side));
+  return share === null ? null : share * 100;
+}
+
 async function measureLoad(ctx: BenchContext, shape: LoadShape): Promise<LoadOutcome> {
   const label = labelOf(shape);
   const syncsim: Side[] = [];
@@ -162,13 +168,7 @@ function row(name: string, sides: readonly Side[]): string[] {
       0,
     ),
     fmt(medianOf(sides, serverCpuPerRequest), 2),
-    fmt(
-      medianOf(sides, (side) => {
-        const share = busyShare(rpsOf(side), serverCpuPerRequest(side));
-        return share === null ? null : share * 100;
-      }),
-      0,
-    ),
+    fmt(medianOf(sides, serverBusyPercent), 0),
   ];
 }
 

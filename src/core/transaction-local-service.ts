@@ -54,7 +54,8 @@ const ROW_COLUMNS = `id, offline_id, offline_reference, device_id, branch_code, 
   created_at_device, items_json, sync_attempts, last_error, claimed_at, synced_at`;
 
 const SELECT_PENDING = `SELECT ${ROW_COLUMNS} FROM transaction_local WHERE sync_status = 'pending' ORDER BY id`;
-const SELECT_BY_IDS = `SELECT ${ROW_COLUMNS} FROM transaction_local WHERE id IN (SELECT value FROM json_each(?))`;
+const SELECT_BY_IDS = `SELECT ${ROW_COLUMNS} FROM transaction_local WHERE id IN (SELECT value FROM json_each(?))
+  ORDER BY id`;
 /**
  * The SQL of each limit, made once: a string built at every call is a new string, flattened and hashed again
  * for the statement cache's lookup (~350 characters, on the hottest read of a sync run).
@@ -229,14 +230,12 @@ export class TransactionLocalService {
   }
 
   /**
-   * The rows with these rowids, in the order given; a rowid no row has is left out. Synchronous: the sync
-   * re-reads half of a rejected batch with it and must not add a microtask turn before sending it.
+   * The rows with these rowids, oldest first: the order a claim sends them in (pending rows are read by id).
+   * Synchronous: the sync re-reads half of a rejected batch with it and must not add a microtask turn before
+   * sending it.
    */
   transactionsByIds(ids: readonly number[]): TransactionLocal[] {
-    const byId = new Map(
-      this.readRows(SELECT_BY_IDS, JSON.stringify(ids)).map((row) => [row.id, row] as const),
-    );
-    return ids.flatMap((id) => byId.get(id) ?? []);
+    return this.readRows(SELECT_BY_IDS, JSON.stringify(ids));
   }
 
   /** The spec's single-row update. Moving to `syncing` stamps claimed_at; to `synced`, synced_at. */
