@@ -10,7 +10,7 @@
 import { type ChildRun, commandLine } from '../lib/child-process.ts';
 import type { ChildResult } from '../lib/child-result.ts';
 import type { BenchContext } from '../lib/context.ts';
-import { type LoadShape, loadCommand, loadShapes } from '../lib/http-load.ts';
+import { idleSecondsBefore, type LoadShape, loadCommand, loadShapes } from '../lib/http-load.ts';
 import { busyShare } from '../lib/process-cpu.ts';
 import { judge, type Section, type Verdict } from '../lib/report.ts';
 import { type ServerCounters, serveCommand, startServe } from '../lib/serve-process.ts';
@@ -81,7 +81,18 @@ function autocannonRun(
 ): ChildRun {
   return {
     child: 'http-autocannon',
-    args: ['--url', url, '--connections', String(shape.devices), '--seconds', seconds, '--rows', rows],
+    args: [
+      '--url',
+      url,
+      '--connections',
+      String(shape.devices),
+      '--seconds',
+      seconds,
+      '--rows',
+      rows,
+      '--idle',
+      String(idleSecondsBefore(shape)),
+    ],
     timeoutMs: ctx.options.sizes.childTimeoutMs,
   };
 }
@@ -261,6 +272,11 @@ export async function httpBenchmark(ctx: BenchContext): Promise<Section> {
         "`duplicate: true`, which costs the server less than storing it. autocannon's `setupRequest` hook gives " +
         'every request fresh offline ids and references, so both sides cost the server the same; the ' +
         '"duplicate answers" column (from the server) shows 0 for both.',
+      "Same server state: autocannon starts its load as long after it starts as syncsim's drain starts after " +
+        'its offline hours (`--idle`), so the server has been idle as long before both. An idle node process ' +
+        "has its young generation shrunk by V8's memory reducer, and then collects twice as often per request " +
+        'while it grows back: a server that met autocannon at once did 6.5 scavenges per 100 requests, one that ' +
+        'had idled through the offline hours 13-18 (bench/PROFILING.md, fourteenth session).',
       "Latency: syncsim's is its summary's `latency.requestMs` (wall-clock ms in real time, whatever the speed " +
         "factor), autocannon's its own; both time a request from sending to the full answer.",
       "Server CPU and busy: the serve process's user and system time (/proc/PID/stat, every thread of it) from " +

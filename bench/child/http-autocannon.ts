@@ -4,11 +4,15 @@
  * the workload generator, with as many rows per body as syncsim's requests carried on average (--rows may be
  * fractional: the rotated bodies then hold floor(rows) or floor(rows) + 1 rows, in the right proportion).
  * Each request gets fresh offline ids and references (autocannon's setupRequest), so the server stores every
- * row as it does for syncsim, instead of answering the cheaper `duplicate: true`.
+ * row as it does for syncsim, instead of answering the cheaper `duplicate: true`. Every row of every body is a
+ * sale of its own, so the bodies are as big on average as the workload's (200 sales rotated made rows 3% smaller).
+ * With --idle, the load starts that many seconds after the child does, as syncsim's drain starts after its
+ * offline hours: the server has then been idle as long under both (lib/http-load.ts, idleSecondsBefore).
  *
  *   node bin/run-typescript.js bench/child/http-autocannon.ts --url http://127.0.0.1:PORT --connections 32 \
- *     --seconds 10 --rows 1.5 --out DIR
+ *     --seconds 10 --rows 1.5 --idle 18 --out DIR
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon, { type AutocannonRequest } from 'autocannon';
 import { DEFAULT_BATCH_SYNC_PATH } from '../../src/core/protocol.ts';
 import { withIdentity } from '../../src/sim/workload.ts';
@@ -16,7 +20,7 @@ import { numberFlag, readFlags, stringFlag } from '../lib/child-args.ts';
 import { emitResult, peakRssKb } from '../lib/child-result.ts';
 import { BENCH_EPOCH_MS, batchBody, counterUuid, saleDrafts, wireRow } from '../lib/sales.ts';
 
-const flags = readFlags(['url', 'connections', 'seconds', 'rows', 'bodies', 'seed', 'out']);
+const flags = readFlags(['url', 'connections', 'seconds', 'rows', 'bodies', 'idle', 'seed', 'out']);
 const url = stringFlag(flags, 'url');
 const connections = numberFlag(flags, 'connections');
 const seconds = numberFlag(flags, 'seconds');
@@ -25,7 +29,10 @@ const templates = Math.max(1, numberFlag(flags, 'bodies', 16));
 /** Bodies with one row more than floor(meanRows), so the rotation averages meanRows. */
 const bigger = Math.round((meanRows - Math.floor(meanRows)) * templates);
 const rowsOf = (template: number): number => Math.floor(meanRows) + (template < bigger ? 1 : 0);
+const idleSeconds = numberFlag(flags, 'idle', 0);
 const seed = stringFlag(flags, 'seed', '1');
+/** Rows a template may hold: each takes sales of its own from the drafts. */
+const rowsPerTemplate = Math.floor(meanRows) + 1;
 
 /** A body with markers where the per-request ids go, split so that filling it in is one join. */
 interface Template {
@@ -42,7 +49,7 @@ function makeTemplate(index: number, drafts: Awaited<ReturnType<typeof saleDraft
   const rows = rowsOf(index);
   const wire = Array.from({ length: rows }, (_, row) => {
     const createdAtDevice = BENCH_EPOCH_MS + index * 1000 + row;
-    const sale = withIdentity(drafts[(index * rows + row) % drafts.length]!, {
+    const sale = withIdentity(drafts[index * rowsPerTemplate + row]!, {
       deviceId,
       branchCode: 'BRN-001',
     });
@@ -64,7 +71,7 @@ function makeTemplate(index: number, drafts: Awaited<ReturnType<typeof saleDraft
   return { rows, parts, markers };
 }
 
-const drafts = await saleDrafts(seed, 200);
+const drafts = await saleDrafts(seed, templates * rowsPerTemplate);
 const bodies = Array.from({ length: templates }, (_, index) => makeTemplate(index, drafts));
 
 let sent = 0;
@@ -85,6 +92,7 @@ function nextBody(): string {
   return text;
 }
 
+await sleep(idleSeconds * 1000);
 const baseRssKb = peakRssKb();
 const start = performance.now();
 const result = await autocannon({

@@ -113,6 +113,17 @@ export function loadStartMinute(shape: GeneratorLoad): number {
 }
 
 /**
+ * Wall seconds syncsim's side spends before its load starts: a backlog's offline hours at the run's speed, none
+ * for a trickle. autocannon waits as long before its own load, so that both meet a server that has been
+ * idle for the same time: V8's memory reducer shrinks an idle process's young generation after a few seconds,
+ * and the server then starts its load collecting twice as often per request (bench/PROFILING.md, fourteenth
+ * session).
+ */
+export function idleSecondsBefore(shape: GeneratorLoad): number {
+  return (loadStartMinute(shape) * 60) / shape.speed;
+}
+
+/**
  * Requests per wall second over the minutes of the run from `fromMinute` on that had requests, without the
  * first and the last (a minute partly before the load started or after it ended); all of them when there are
  * fewer than three.

@@ -1,6 +1,6 @@
 /** The loads of benchmark 3 and how their request rate is read from a run's timeline. Pure, plus the loader. */
 import { describe, expect, it } from 'vitest';
-import { loadOverrides, loadShapes, requestRate } from '../../bench/lib/http-load.ts';
+import { idleSecondsBefore, loadOverrides, loadShapes, requestRate } from '../../bench/lib/http-load.ts';
 import { loadScenario } from '../../src/scenarios/loader.ts';
 
 describe('requestRate', () => {
@@ -32,6 +32,20 @@ describe('requestRate', () => {
   it('uses every busy minute when there are fewer than three, and reports nothing for an idle run', () => {
     expect(requestRate([{ minute: 4, requests: 6 }], 60)).toEqual({ perSecond: 6, requests: 6, seconds: 1 });
     expect(requestRate([{ minute: 4, requests: 0 }], 60)).toEqual({ perSecond: 0, requests: 0, seconds: 0 });
+  });
+});
+
+describe('idleSecondsBefore', () => {
+  it("is a backlog's offline hours in wall seconds at the run's speed, and nothing for a trickle", () => {
+    const [backlog, , trickle] = loadShapes({
+      devices: 8,
+      backlog: { sales: 300, hours: 3, speed: 600 },
+      trickle: { rate: 20, seconds: 2 },
+    });
+    // 3 scenario hours at 600 scenario ms per wall ms.
+    expect(idleSecondsBefore(backlog!)).toBe(18);
+    expect(idleSecondsBefore({ ...backlog!, hours: 1, speed: 3_600 })).toBe(1);
+    expect(idleSecondsBefore(trickle!)).toBe(0);
   });
 });
 
