@@ -115,6 +115,20 @@ function serverCpuPerRequest(side: Side): number | null {
   return cpuMs === null || requests === 0 ? null : cpuMs / requests;
 }
 
+/** The load generator's own CPU time per request of its load (null when it could not tell). */
+const generatorCpuPerRequest = (side: Side): number | null =>
+  side.result.figures.generatorCpuMsPerRequest ?? null;
+
+/**
+ * The most requests per second two cores can give a side when the server and its generator share them: each
+ * request costs both their CPU time (every thread of each counted).
+ */
+function twoCoreCeiling(side: Side): number | null {
+  const server = serverCpuPerRequest(side);
+  const generator = generatorCpuPerRequest(side);
+  return server === null || generator === null ? null : (2 * 1000) / (server + generator);
+}
+
 /** The share of one core the server used at the side's request rate, in percent. */
 function serverBusyPercent(side: Side): number | null {
   const share = busyShare(rpsOf(side), serverCpuPerRequest(side));
@@ -180,6 +194,8 @@ function row(name: string, sides: readonly Side[]): string[] {
     ),
     fmt(medianOf(sides, serverCpuPerRequest), 2),
     fmt(medianOf(sides, serverBusyPercent), 0),
+    fmt(medianOf(sides, generatorCpuPerRequest), 2),
+    fmt(medianOf(sides, twoCoreCeiling), 0),
   ];
 }
 
@@ -247,6 +263,8 @@ export async function httpBenchmark(ctx: BenchContext): Promise<Section> {
           'duplicate answers (server)',
           'server CPU / request (ms)',
           'server busy (% of a core)',
+          'generator CPU / request (ms)',
+          'two-core ceiling (requests/s)',
         ],
         rows: outcomes.flatMap((outcome) => {
           const label = labelOf(outcome.shape);
@@ -257,7 +275,7 @@ export async function httpBenchmark(ctx: BenchContext): Promise<Section> {
               `${label}: ratio syncsim / autocannon (median of the pairs)`,
               fmt(outcome.ratio, 2),
               outcome.pairs.map((value) => fmt(value, 2)).join(', '),
-              ...Array<string>(8).fill(''),
+              ...Array<string>(10).fill(''),
             ],
           ];
         }),
@@ -287,6 +305,13 @@ export async function httpBenchmark(ctx: BenchContext): Promise<Section> {
       "The server and the load generator share the machine's two cores; the parent bench process idles meanwhile. " +
         "For each request, syncsim's devices do what a till does: read the batch from SQLite, claim it, build " +
         "the body, and write every row's outcome back; autocannon only sends.",
+      "Generator CPU: the load generator's own user and system time (every thread) per request of its load. " +
+        "syncsim's is read with its progress, each wall second, from the first reading of the load to the last " +
+        'at which requests were still going out, so neither the selling before the load nor the reading back ' +
+        "after it counts; autocannon's over its whole run. The two-core ceiling is 2 x 1000 / (server + " +
+        'generator CPU per request): the most requests per second the two cores could carry if neither process ' +
+        "ever waited. A side that reaches it is bound by the machine, whatever the server's busy share; one far " +
+        "below it (autocannon's) is bound by the server's handler thread.",
       ...shapes.map(
         (shape) =>
           `${labelOf(shape)}: syncsim's side is the same load as \`${loadCommand(shape, '<server URL>')}\`.`,

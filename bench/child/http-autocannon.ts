@@ -18,6 +18,7 @@ import { DEFAULT_BATCH_SYNC_PATH } from '../../src/core/protocol.ts';
 import { withIdentity } from '../../src/sim/workload.ts';
 import { numberFlag, readFlags, stringFlag } from '../lib/child-args.ts';
 import { emitResult, peakRssKb } from '../lib/child-result.ts';
+import { ownCpuMs } from '../lib/process-cpu.ts';
 import { BENCH_EPOCH_MS, batchBody, counterUuid, saleDrafts, wireRow } from '../lib/sales.ts';
 
 const flags = readFlags(['url', 'connections', 'seconds', 'rows', 'bodies', 'idle', 'seed', 'out']);
@@ -94,6 +95,7 @@ function nextBody(): string {
 
 await sleep(idleSeconds * 1000);
 const baseRssKb = peakRssKb();
+const cpuBefore = ownCpuMs();
 const start = performance.now();
 const result = await autocannon({
   url: `${url}${DEFAULT_BATCH_SYNC_PATH}`,
@@ -109,6 +111,7 @@ const result = await autocannon({
   ],
 });
 const wallMs = performance.now() - start;
+const cpuMs = ownCpuMs() - cpuBefore;
 
 emitResult({
   wallMs,
@@ -128,5 +131,6 @@ emitResult({
     durationSeconds: result.duration,
     latencyP50: result.latency.p50,
     latencyP99: result.latency.p99,
+    generatorCpuMsPerRequest: result.requests.total > 0 ? cpuMs / result.requests.total : null,
   },
 });

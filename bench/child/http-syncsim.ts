@@ -21,6 +21,7 @@ import {
   loadStartMinute,
   requestRate,
 } from '../lib/http-load.ts';
+import { type CpuReading, cpuMsPerRequest, ownCpuMs } from '../lib/process-cpu.ts';
 
 const flags = readFlags(['url', 'kind', 'devices', 'sales', 'hours', 'speed', 'seed', 'out']);
 const kind = stringFlag(flags, 'kind');
@@ -39,11 +40,15 @@ const { scenario } = await loadScenario('steady-day', [
 ]);
 
 const baseRssKb = peakRssKb();
+// Progress comes each wall second in real time: the generator's CPU against its requests, for its cost per request.
+const readings: CpuReading[] = [];
 const result = await runSimulation(scenario, {
   scenario: 'steady-day',
   seed: stringFlag(flags, 'seed', '1'),
   outDir: stringFlag(flags, 'out'),
   realtime: { speed: shape.speed },
+  onProgress: (progress) =>
+    readings.push({ atMs: progress.simulatedMs, requests: progress.requests, cpuMs: ownCpuMs() }),
 });
 const { summary } = result;
 const rate = requestRate(result.metrics.timeline, shape.speed, loadStartMinute(shape));
@@ -65,6 +70,7 @@ emitResult({
     requestsPerSecond: rate.perSecond,
     latencyP50: summary.latency.requestMs.p50,
     latencyP99: summary.latency.requestMs.p99,
+    generatorCpuMsPerRequest: cpuMsPerRequest(readings, loadStartMinute(shape) * 60_000),
     rowsPerRequestP50: summary.batches.rows.p50,
     bytesPerRequestP50: summary.batches.bytes.p50,
   },

@@ -1,6 +1,7 @@
 /**
- * The CPU time another process has used, from /proc/PID/stat: what the HTTP benchmark reads off the server
- * process to tell how busy each load generator kept it. Linux only; null elsewhere, or once the process is gone.
+ * CPU time for the HTTP benchmark. The server's, from /proc/PID/stat (Linux only; null elsewhere, or once the
+ * process is gone): how busy each load generator kept it. Each generator's own, per request of its load: what
+ * sending cost it on the same two cores.
  */
 import { readFileSync } from 'node:fs';
 
@@ -45,4 +46,40 @@ export function processCpuMs(pid: number): number | null {
  */
 export function busyShare(perSecond: number, cpuMsEach: number | null): number | null {
   return cpuMsEach === null ? null : (perSecond * cpuMsEach) / 1000;
+}
+
+/** A load generator's own CPU time, read next to how far its load had got. */
+export interface CpuReading {
+  /** Scenario time of the reading, ms. */
+  readonly atMs: number;
+  /** Requests the generator had sent so far. */
+  readonly requests: number;
+  /** The generator's CPU time so far (every thread), ms. */
+  readonly cpuMs: number;
+}
+
+/**
+ * A load generator's CPU time per request over its load, from readings taken as it ran: from the first reading
+ * at or after the load's start to the last one at which requests were still being added, so that neither the
+ * selling before the load nor the reading back after it counts. Null with no two such readings.
+ */
+export function cpuMsPerRequest(readings: readonly CpuReading[], loadStartMs: number): number | null {
+  const first = readings.findIndex((reading) => reading.atMs >= loadStartMs);
+  if (first < 0) return null;
+  let last = -1;
+  for (let i = readings.length - 1; i > first; i--) {
+    if (readings[i]!.requests > readings[i - 1]!.requests) {
+      last = i;
+      break;
+    }
+  }
+  if (last < 0) return null;
+  const requests = readings[last]!.requests - readings[first]!.requests;
+  return requests > 0 ? (readings[last]!.cpuMs - readings[first]!.cpuMs) / requests : null;
+}
+
+/** This process's CPU time so far (user and system, every thread), ms. */
+export function ownCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }

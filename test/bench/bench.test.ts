@@ -79,6 +79,11 @@ describe('bench --quick', () => {
       expect(column).toBeGreaterThan(0);
       const cannon = http.find((line) => /^\| backlog drain: autocannon/.test(line))?.split('|') ?? [];
       expect(cannon[column]?.trim()).toMatch(/^\d+\.\d+$/);
+      // Its own CPU per request, and the ceiling both give on two cores.
+      const generator = header.findIndex((cell) => cell.trim() === 'generator CPU / request (ms)');
+      expect(generator).toBeGreaterThan(column);
+      expect(cannon[generator]?.trim()).toMatch(/^\d+\.\d+$/);
+      expect(cannon[generator + 1]?.trim()).toMatch(/^[1-9][\d,]*$/);
     }
     // Quick sizes are too small to judge a target.
     expect(section(report, 'Targets')).toContain('not judged');

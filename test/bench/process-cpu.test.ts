@@ -3,7 +3,13 @@
  * command name, whatever that name holds, and the figure agrees with what the process says of itself.
  */
 import { describe, expect, it } from 'vitest';
-import { busyShare, cpuMsFromStat, processCpuMs } from '../../bench/lib/process-cpu.ts';
+import {
+  busyShare,
+  cpuMsFromStat,
+  cpuMsPerRequest,
+  ownCpuMs,
+  processCpuMs,
+} from '../../bench/lib/process-cpu.ts';
 
 /** A /proc/PID/stat line: pid, (comm), state, then fields 4..; utime and stime at 14 and 15. */
 function statLine(comm: string, utime: number, stime: number): string {
@@ -60,5 +66,56 @@ describe('busyShare', () => {
     expect(busyShare(400, 2.5)).toBe(1);
     expect(busyShare(300, 2.5)).toBe(0.75);
     expect(busyShare(300, null)).toBeNull();
+  });
+});
+
+describe('cpuMsPerRequest', () => {
+  /** Readings as [scenario ms, requests so far, CPU ms so far]. */
+  const readings = (rows: readonly [number, number, number][]) =>
+    rows.map(([atMs, requests, cpuMs]) => ({ atMs, requests, cpuMs }));
+
+  it('divides the CPU between the first reading of the load and the last that still saw requests go out', () => {
+    const drain = readings([
+      [0, 0, 100], // selling offline: not the load
+      [60_000, 3, 900], // offline skips counted as requests before the load: still not the load
+      [120_000, 3, 1_000], // the load starts
+      [180_000, 103, 1_300],
+      [240_000, 203, 1_600],
+      [300_000, 203, 2_400], // reading every row back after the load: not the load
+    ]);
+    expect(cpuMsPerRequest(drain, 120_000)).toBe(3);
+  });
+
+  it('gives null without two readings inside the load, or without a request between them', () => {
+    expect(cpuMsPerRequest([], 0)).toBeNull();
+    expect(
+      cpuMsPerRequest(
+        readings([
+          [0, 0, 10],
+          [60_000, 5, 20],
+        ]),
+        120_000,
+      ),
+    ).toBeNull();
+    expect(
+      cpuMsPerRequest(
+        readings([
+          [0, 4, 10],
+          [60_000, 4, 20],
+        ]),
+        0,
+      ),
+    ).toBeNull();
+  });
+});
+
+describe('ownCpuMs', () => {
+  it('grows with the CPU this process burns', () => {
+    const before = ownCpuMs();
+    const until = process.cpuUsage().user + 20_000;
+    while (process.cpuUsage().user < until) {
+      /* spin */
+    }
+    expect(ownCpuMs() - before).toBeGreaterThanOrEqual(20);
   });
 });
