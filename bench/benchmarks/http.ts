@@ -72,6 +72,16 @@ function syncsimRun(ctx: BenchContext, shape: LoadShape, url: string): ChildRun 
   };
 }
 
+/** The judged drain without the simulator: the core and the HTTP transport alone (child/http-floor.ts). */
+function floorRun(ctx: BenchContext, shape: LoadShape, url: string): ChildRun {
+  return {
+    child: 'http-floor',
+    args: ['--url', url, '--devices', String(shape.devices), '--sales', String(shape.sales)],
+    timeoutMs: ctx.options.sizes.childTimeoutMs,
+    scratch: true,
+  };
+}
+
 function autocannonRun(
   ctx: BenchContext,
   shape: LoadShape,
@@ -103,6 +113,8 @@ interface LoadOutcome {
   readonly shape: LoadShape;
   readonly syncsim: readonly Side[];
   readonly cannon: readonly Side[];
+  /** The judged load only: the same drain by the core and the HTTP transport alone, after each pair. */
+  readonly floor: readonly Side[];
   /** syncsim's requests/s over autocannon's, of each pair (autocannon runs right after its syncsim run). */
   readonly pairs: readonly number[];
   /** The median of the pairs' ratios: the machine's speed drifts over minutes, and a pair shares its minute. */
@@ -139,6 +151,7 @@ async function measureLoad(ctx: BenchContext, shape: LoadShape): Promise<LoadOut
   const label = labelOf(shape);
   const syncsim: Side[] = [];
   const cannon: Side[] = [];
+  const floor: Side[] = [];
   for (let i = 0; i < ctx.options.runs; i++) {
     const ours = await againstFreshServer(
       ctx,
@@ -157,10 +170,20 @@ async function measureLoad(ctx: BenchContext, shape: LoadShape): Promise<LoadOut
         autocannonRun(ctx, shape, url, seconds, rows),
       ),
     );
+    if (isJudged(shape)) {
+      floor.push(
+        await againstFreshServer(ctx, shape, `${label}: ${floorName(shape)}`, i, (url) =>
+          floorRun(ctx, shape, url),
+        ),
+      );
+    }
   }
   const ratios = pairRatios(syncsim.map(rpsOf), cannon.map(rpsOf));
-  return { shape, syncsim, cannon, pairs: ratios, ratio: median(ratios) };
+  return { shape, syncsim, cannon, floor, pairs: ratios, ratio: median(ratios) };
 }
+
+const floorName = (shape: LoadShape): string =>
+  `the core and the HTTP transport alone (no simulator), ${shape.devices} devices`;
 
 const rpsOf = (side: Side): number => side.result.figures.requestsPerSecond ?? Number.NaN;
 
@@ -271,6 +294,9 @@ export async function httpBenchmark(ctx: BenchContext): Promise<Section> {
           return [
             row(`${label}: syncsim, ${devices} devices`, outcome.syncsim),
             row(`${label}: autocannon, ${devices} connections`, outcome.cannon),
+            ...(outcome.floor.length > 0
+              ? [row(`${label}: ${floorName(outcome.shape)}`, outcome.floor)]
+              : []),
             [
               `${label}: ratio syncsim / autocannon (median of the pairs)`,
               fmt(outcome.ratio, 2),
@@ -312,6 +338,11 @@ export async function httpBenchmark(ctx: BenchContext): Promise<Section> {
         'generator CPU per request): the most requests per second the two cores could carry if neither process ' +
         "ever waited. A side that reaches it is bound by the machine, whatever the server's busy share; one far " +
         "below it (autocannon's) is bound by the server's handler thread.",
+      'The core and the HTTP transport alone (backlog drain only, after each pair, against a fresh server): ' +
+        "the generator's floor. As many devices made with the real core, over files opened as a run opens them, " +
+        'each given as many sales, then drained all at once with `syncPendingTransactions` over the HTTP ' +
+        "transport syncsim's devices use: a till's own work for each request and undici's, without the virtual " +
+        'devices, network model, trace and metrics around them. Its window is the drain, first request to last answer.',
       ...shapes.map(
         (shape) =>
           `${labelOf(shape)}: syncsim's side is the same load as \`${loadCommand(shape, '<server URL>')}\`.`,
@@ -325,6 +356,7 @@ export async function httpBenchmark(ctx: BenchContext): Promise<Section> {
         commandLine(
           autocannonRun(ctx, shape, '<server URL>', "<syncsim's window>", "<syncsim's rows/request>"),
         ),
+        ...(isJudged(shape) ? [commandLine(floorRun(ctx, shape, '<server URL>'))] : []),
       ]),
     ],
   };

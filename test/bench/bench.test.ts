@@ -84,6 +84,12 @@ describe('bench --quick', () => {
       expect(generator).toBeGreaterThan(column);
       expect(cannon[generator]?.trim()).toMatch(/^\d+\.\d+$/);
       expect(cannon[generator + 1]?.trim()).toMatch(/^[1-9][\d,]*$/);
+      // The judged drain's floor, the core and the HTTP transport without the simulator, has its own row.
+      const floor = http.find((line) =>
+        /^\| backlog drain: the core and the HTTP transport alone/.test(line),
+      );
+      expect(floor?.split('|')[generator]?.trim()).toMatch(/^\d+\.\d+$/);
+      expect(http.filter((line) => line.includes('HTTP transport alone (no simulator)'))).toHaveLength(1);
     }
     // Quick sizes are too small to judge a target.
     expect(section(report, 'Targets')).toContain('not judged');
