@@ -10,7 +10,13 @@
 import { type ChildRun, commandLine } from '../lib/child-process.ts';
 import type { ChildResult } from '../lib/child-result.ts';
 import type { BenchContext } from '../lib/context.ts';
-import { idleSecondsBefore, type LoadShape, loadCommand, loadShapes } from '../lib/http-load.ts';
+import {
+  generatorArgs,
+  idleSecondsBefore,
+  type LoadShape,
+  loadCommand,
+  loadShapes,
+} from '../lib/http-load.ts';
 import { busyShare } from '../lib/process-cpu.ts';
 import { judge, type Section, type Verdict } from '../lib/report.ts';
 import { type ServerCounters, serveCommand, startServe } from '../lib/serve-process.ts';
@@ -51,22 +57,7 @@ const isJudged = (shape: LoadShape): boolean => shape.kind === 'backlog' && shap
 function syncsimRun(ctx: BenchContext, shape: LoadShape, url: string): ChildRun {
   return {
     child: 'http-syncsim',
-    args: [
-      '--url',
-      url,
-      '--kind',
-      shape.kind,
-      '--devices',
-      String(shape.devices),
-      '--sales',
-      String(shape.sales),
-      '--hours',
-      String(shape.hours),
-      '--speed',
-      String(shape.speed),
-      '--seed',
-      '1',
-    ],
+    args: generatorArgs(shape, url),
     timeoutMs: ctx.options.sizes.childTimeoutMs,
     scratch: true,
   };
@@ -76,7 +67,7 @@ function syncsimRun(ctx: BenchContext, shape: LoadShape, url: string): ChildRun 
 function floorRun(ctx: BenchContext, shape: LoadShape, url: string): ChildRun {
   return {
     child: 'http-floor',
-    args: ['--url', url, '--devices', String(shape.devices), '--sales', String(shape.sales)],
+    args: generatorArgs(shape, url),
     timeoutMs: ctx.options.sizes.childTimeoutMs,
     scratch: true,
   };

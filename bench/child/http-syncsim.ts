@@ -11,28 +11,19 @@
  */
 import { loadScenario } from '../../src/scenarios/loader.ts';
 import { runSimulation } from '../../src/sim/runner.ts';
-import { numberFlag, readFlags, stringFlag } from '../lib/child-args.ts';
+import { readFlags, stringFlag } from '../lib/child-args.ts';
 import { emitResult, peakRssKb } from '../lib/child-result.ts';
 import {
-  type GeneratorLoad,
-  LOAD_KINDS,
-  type LoadKind,
+  GENERATOR_FLAGS,
+  generatorLoadOf,
   loadOverrides,
   loadStartMinute,
   requestRate,
 } from '../lib/http-load.ts';
 import { type CpuReading, cpuMsPerRequest, ownCpuMs } from '../lib/process-cpu.ts';
 
-const flags = readFlags(['url', 'kind', 'devices', 'sales', 'hours', 'speed', 'seed', 'out']);
-const kind = stringFlag(flags, 'kind');
-if (!LOAD_KINDS.includes(kind as LoadKind)) throw new Error(`--kind must be one of ${LOAD_KINDS.join(', ')}`);
-const shape: GeneratorLoad = {
-  kind: kind as LoadKind,
-  devices: numberFlag(flags, 'devices'),
-  sales: numberFlag(flags, 'sales'),
-  hours: numberFlag(flags, 'hours'),
-  speed: numberFlag(flags, 'speed'),
-};
+const flags = readFlags([...GENERATOR_FLAGS, 'out']);
+const shape = generatorLoadOf(flags);
 const target = { kind: 'target', url: stringFlag(flags, 'url'), connections: shape.devices };
 const { scenario } = await loadScenario('steady-day', [
   ...loadOverrides(shape),

@@ -11,6 +11,8 @@
  *   SQLite work too (benchmark 5), on the core the server leaves it: shown, not judged.
  */
 
+import { type ChildFlags, choiceFlag, numberFlag } from './child-args.ts';
+
 export const LOAD_KINDS = ['backlog', 'trickle'] as const;
 export type LoadKind = (typeof LOAD_KINDS)[number];
 
@@ -104,6 +106,40 @@ export function loadCommand(shape: GeneratorLoad, url: string): string {
 export interface MinuteRequests {
   readonly minute: number;
   readonly requests: number;
+}
+
+/** The flags of a child that generates one of these loads (http-syncsim.ts, http-floor.ts), besides --out. */
+export const GENERATOR_FLAGS = ['url', 'kind', 'devices', 'sales', 'hours', 'speed', 'seed'] as const;
+
+/** The load a child was given, from its GENERATOR_FLAGS. */
+export function generatorLoadOf(flags: ChildFlags): GeneratorLoad {
+  return {
+    kind: choiceFlag(flags, 'kind', LOAD_KINDS),
+    devices: numberFlag(flags, 'devices'),
+    sales: numberFlag(flags, 'sales'),
+    hours: numberFlag(flags, 'hours'),
+    speed: numberFlag(flags, 'speed'),
+  };
+}
+
+/** A generator child's arguments for a load against a server (GENERATOR_FLAGS, seed 1). */
+export function generatorArgs(shape: GeneratorLoad, url: string): string[] {
+  return [
+    '--url',
+    url,
+    '--kind',
+    shape.kind,
+    '--devices',
+    String(shape.devices),
+    '--sales',
+    String(shape.sales),
+    '--hours',
+    String(shape.hours),
+    '--speed',
+    String(shape.speed),
+    '--seed',
+    '1',
+  ];
 }
 
 /** The scenario minute the load starts: a backlog's reconnection (a sale made at the very start may go out

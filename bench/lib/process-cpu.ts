@@ -66,13 +66,9 @@ export interface CpuReading {
 export function cpuMsPerRequest(readings: readonly CpuReading[], loadStartMs: number): number | null {
   const first = readings.findIndex((reading) => reading.atMs >= loadStartMs);
   if (first < 0) return null;
-  let last = -1;
-  for (let i = readings.length - 1; i > first; i--) {
-    if (readings[i]!.requests > readings[i - 1]!.requests) {
-      last = i;
-      break;
-    }
-  }
+  const last = readings.findLastIndex(
+    (reading, i) => i > first && reading.requests > readings[i - 1]!.requests,
+  );
   if (last < 0) return null;
   const requests = readings[last]!.requests - readings[first]!.requests;
   return requests > 0 ? (readings[last]!.cpuMs - readings[first]!.cpuMs) / requests : null;
