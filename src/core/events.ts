@@ -1,6 +1,10 @@
 /**
  * What the core tells an observer as it works: the simulator turns these into traces and time-to-sync
  * metrics, a real app could turn them into telemetry. Observers must not throw.
+ *
+ * Events about rows name each row twice: by offline id, and by its id in the device file (`rowIds`,
+ * `TransactionLocal.id`, never reused: AUTOINCREMENT), in the same order. An observer that keeps state per
+ * row indexes it by the row id: an array slot, where a map by offline id hashes a fresh string per row.
  */
 import type { TransportFailure } from './ports.ts';
 import type { SyncStatus } from './transaction-local.ts';
@@ -16,6 +20,7 @@ export type ReleaseReason =
   | 'startup';
 
 export interface RowOutcome {
+  readonly rowId: number;
   readonly offlineId: string;
   readonly status: Extract<SyncStatus, 'synced' | 'failed'>;
   readonly duplicate: boolean;
@@ -26,11 +31,16 @@ export interface RowOutcome {
 export type CoreEvent =
   | {
       readonly type: 'transaction-created';
+      readonly rowId: number;
       readonly offlineId: string;
       readonly offlineReference: string;
       readonly createdAtDevice: number;
     }
-  | { readonly type: 'rows-claimed'; readonly offlineIds: readonly string[] }
+  | {
+      readonly type: 'rows-claimed';
+      readonly rowIds: readonly number[];
+      readonly offlineIds: readonly string[];
+    }
   | {
       readonly type: 'batch-sending';
       /** Per device, increasing: ties a request to its outcome. */
@@ -52,7 +62,12 @@ export type CoreEvent =
       readonly results: number;
     }
   | { readonly type: 'rows-applied'; readonly batchId: number; readonly outcomes: readonly RowOutcome[] }
-  | { readonly type: 'rows-released'; readonly offlineIds: readonly string[]; readonly reason: ReleaseReason }
+  | {
+      readonly type: 'rows-released';
+      readonly rowIds: readonly number[];
+      readonly offlineIds: readonly string[];
+      readonly reason: ReleaseReason;
+    }
   | {
       /** The server rejected a whole batch (400/422) and the policy split it to find the rows at fault. */
       readonly type: 'batch-split';

@@ -7,7 +7,7 @@ import type { CrashHook } from './crash-points.ts';
 import { noCrashes } from './crash-points.ts';
 import type { DeviceDatabase } from './device-database.ts';
 import { ERR_INVALID_SALE, ERR_REFERENCE_COLLISION } from './errors.ts';
-import type { CoreObserver, RowOutcome } from './events.ts';
+import type { CoreObserver, ReleaseReason, RowOutcome } from './events.ts';
 import { noObserver } from './events.ts';
 import type { ReferenceFormat } from './policy.ts';
 import type { Clock, Logger, Random } from './ports.ts';
@@ -71,7 +71,10 @@ function selectPendingLimited(limit: number): string {
 }
 
 const RELEASE_ROWS = `UPDATE transaction_local SET sync_status = 'pending', last_error = ?, claimed_at = NULL
-  WHERE ${OFFLINE_IDS} AND +sync_status = 'syncing' RETURNING offline_id`;
+  WHERE ${OFFLINE_IDS} AND +sync_status = 'syncing' RETURNING id, offline_id`;
+
+/** Rows a release put back, as its `RETURNING id, offline_id` gives them. */
+type ReleasedRows = readonly { readonly id: number; readonly offline_id: string }[];
 
 type RowValues = readonly [
   id: number,
@@ -210,6 +213,7 @@ export class TransactionLocalService {
     );
     this.observer.onEvent({
       type: 'transaction-created',
+      rowId: transaction.id,
       offlineId,
       offlineReference: transaction.offlineReference,
       createdAtDevice,
@@ -240,9 +244,9 @@ export class TransactionLocalService {
 
   /** The spec's single-row update. Moving to `syncing` stamps claimed_at; to `synced`, synced_at. */
   async updateSyncStatus(update: SyncStatusUpdate): Promise<void> {
-    setSyncStatus(this.db, update, this.deps.clock.now());
-    if (update.status === 'syncing')
-      this.observer.onEvent({ type: 'rows-claimed', offlineIds: [update.offlineId] });
+    const rowId = setSyncStatus(this.db, update, this.deps.clock.now());
+    if (update.status === 'syncing' && rowId !== null)
+      this.observer.onEvent({ type: 'rows-claimed', rowIds: [rowId], offlineIds: [update.offlineId] });
   }
 
   /**
@@ -263,8 +267,13 @@ export class TransactionLocalService {
         claimedAt: now,
         syncAttempts: row.syncAttempts + 1,
       }));
-    if (result.length > 0)
-      this.observer.onEvent({ type: 'rows-claimed', offlineIds: result.map((row) => row.offlineId) });
+    if (result.length > 0) {
+      this.observer.onEvent({
+        type: 'rows-claimed',
+        rowIds: result.map((row) => row.id),
+        offlineIds: result.map((row) => row.offlineId),
+      });
+    }
     return result;
   }
 
@@ -286,7 +295,7 @@ export class TransactionLocalService {
       const error = result.success ? null : (result.error ?? 'rejected by the server without a reason');
       const { serverId, transactionCode, duplicate } = result;
       writes.push({ id: row.id, status, serverId, transactionCode, error });
-      outcomes.push({ offlineId: row.offlineId, status, duplicate, serverId, error });
+      outcomes.push({ rowId: row.id, offlineId: row.offlineId, status, duplicate, serverId, error });
     }
     this.db.transaction(() => applyWrites(this.db, writes, now, this.crash));
     if (outcomes.length > 0) this.observer.onEvent({ type: 'rows-applied', batchId, outcomes });
@@ -295,25 +304,25 @@ export class TransactionLocalService {
 
   /** Marks rows `failed` with a reason (a row the server rejected on its own). */
   async markFailed(offlineIds: readonly string[], reason: string): Promise<void> {
+    const outcomes: RowOutcome[] = [];
     this.db.transaction(() => {
       const update = this.db.statement(
-        `UPDATE transaction_local SET sync_status = 'failed', last_error = ? WHERE offline_id = ?`,
+        `UPDATE transaction_local SET sync_status = 'failed', last_error = ? WHERE offline_id = ? RETURNING id`,
       );
-      for (const id of offlineIds) update.run(reason, id);
-    });
-    if (offlineIds.length > 0) {
-      this.observer.onEvent({
-        type: 'rows-applied',
-        batchId: 0,
-        outcomes: offlineIds.map((offlineId) => ({
+      for (const offlineId of offlineIds) {
+        const row = update.get(reason, offlineId) as { id: number } | undefined;
+        if (row === undefined) continue;
+        outcomes.push({
+          rowId: row.id,
           offlineId,
           status: 'failed',
           duplicate: false,
           serverId: null,
           error: reason,
-        })),
-      });
-    }
+        });
+      }
+    });
+    if (outcomes.length > 0) this.observer.onEvent({ type: 'rows-applied', batchId: 0, outcomes });
   }
 
   /** Puts `syncing` rows back to `pending` (they will be sent again, with the same reference). */
@@ -322,12 +331,7 @@ export class TransactionLocalService {
     reason: 'transport-error' | 'missing-result',
     error: string | null,
   ): Promise<number> {
-    const rows = this.db.statement(RELEASE_ROWS).all(error, JSON.stringify(offlineIds)) as {
-      offline_id: string;
-    }[];
-    const released = rows.map((row) => row.offline_id);
-    if (released.length > 0) this.observer.onEvent({ type: 'rows-released', offlineIds: released, reason });
-    return released.length;
+    return this.released(this.db.statement(RELEASE_ROWS).all(error, JSON.stringify(offlineIds)), reason);
   }
 
   /**
@@ -339,17 +343,11 @@ export class TransactionLocalService {
     const rows = this.db
       .statement(
         `UPDATE transaction_local SET sync_status = 'pending', claimed_at = NULL, last_error = 'lease expired'
-         WHERE sync_status = 'syncing' AND (claimed_at IS NULL OR claimed_at <= ? OR claimed_at > ?) RETURNING offline_id`,
+         WHERE sync_status = 'syncing' AND (claimed_at IS NULL OR claimed_at <= ? OR claimed_at > ?)
+         RETURNING id, offline_id`,
       )
-      .all(now - leaseMs, now) as { offline_id: string }[];
-    if (rows.length > 0) {
-      this.observer.onEvent({
-        type: 'rows-released',
-        offlineIds: rows.map((row) => row.offline_id),
-        reason: 'lease-expired',
-      });
-    }
-    return rows.length;
+      .all(now - leaseMs, now);
+    return this.released(rows, 'lease-expired');
   }
 
   /** Start-up recovery: in a fresh process nothing is in flight, so every `syncing` row goes back to `pending`. */
@@ -357,14 +355,21 @@ export class TransactionLocalService {
     const rows = this.db
       .statement(
         `UPDATE transaction_local SET sync_status = 'pending', claimed_at = NULL, last_error = 'recovered at start-up'
-         WHERE sync_status = 'syncing' RETURNING offline_id`,
+         WHERE sync_status = 'syncing' RETURNING id, offline_id`,
       )
-      .all() as { offline_id: string }[];
+      .all();
+    return this.released(rows, 'startup');
+  }
+
+  /** Tells the observer which rows a release put back; returns how many. */
+  private released(returned: unknown[], reason: ReleaseReason): number {
+    const rows = returned as ReleasedRows;
     if (rows.length > 0) {
       this.observer.onEvent({
         type: 'rows-released',
+        rowIds: rows.map((row) => row.id),
         offlineIds: rows.map((row) => row.offline_id),
-        reason: 'startup',
+        reason,
       });
     }
     return rows.length;

@@ -64,11 +64,12 @@ export const NEXT_REFERENCE_SEQUENCE = `INSERT INTO device_meta (key, value) VAL
 
 /**
  * The spec's updateSyncStatus: one row by offline id. To `syncing` stamps claimed_at and counts an attempt; to
- * `synced`, synced_at (the stamps go in as null otherwise, and COALESCE keeps the column).
+ * `synced`, synced_at (the stamps go in as null otherwise, and COALESCE keeps the column). Returns the row's id
+ * for the core's events.
  */
 const SET_SYNC_STATUS = `UPDATE transaction_local SET sync_status = ?, server_id = COALESCE(?, server_id),
   transaction_code = COALESCE(?, transaction_code), last_error = ?, claimed_at = COALESCE(?, claimed_at),
-  synced_at = COALESCE(?, synced_at), sync_attempts = sync_attempts + ? WHERE offline_id = ?`;
+  synced_at = COALESCE(?, synced_at), sync_attempts = sync_attempts + ? WHERE offline_id = ? RETURNING id`;
 
 export interface SyncStatusUpdate {
   readonly offlineId: string;
@@ -78,18 +79,22 @@ export interface SyncStatusUpdate {
   readonly error?: string | null;
 }
 
-export function setSyncStatus(db: DeviceDatabase, update: SyncStatusUpdate, now: number): void {
+/** Returns the row's id, or null when no row has that offline id. */
+export function setSyncStatus(db: DeviceDatabase, update: SyncStatusUpdate, now: number): number | null {
   const claiming = update.status === 'syncing';
-  db.statement(SET_SYNC_STATUS).run(
-    update.status,
-    update.serverId ?? null,
-    update.transactionCode ?? null,
-    update.error ?? null,
-    claiming ? now : null,
-    update.status === 'synced' ? now : null,
-    claiming ? 1 : 0,
-    update.offlineId,
-  );
+  const changed = db
+    .statement(SET_SYNC_STATUS)
+    .get(
+      update.status,
+      update.serverId ?? null,
+      update.transactionCode ?? null,
+      update.error ?? null,
+      claiming ? now : null,
+      update.status === 'synced' ? now : null,
+      claiming ? 1 : 0,
+      update.offlineId,
+    ) as { id: number } | undefined;
+  return changed === undefined ? null : changed.id;
 }
 
 /**

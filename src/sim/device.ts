@@ -18,6 +18,7 @@ import type { TransactionLocalService } from '../core/transaction-local-service.
 import { type CrashConfig, DeviceCrashed } from './crashes.ts';
 import type { DeviceClock } from './device-clock.ts';
 import type { DeviceFileOptions, DeviceFilePool } from './device-file-pool.ts';
+import { RowSlots } from './row-slots.ts';
 import type { SimClock } from './sim-clock.ts';
 import { type PlannedSale, withIdentity } from './workload.ts';
 
@@ -70,6 +71,8 @@ interface Incarnation {
 
 const NEVER = new Promise<never>(() => {});
 
+const STATUSES: readonly SyncStatus[] = ['pending', 'syncing', 'synced', 'failed'];
+
 export class VirtualDevice {
   readonly identity: DeviceIdentity;
   readonly path: string;
@@ -77,11 +80,8 @@ export class VirtualDevice {
   private incarnation: Incarnation | null = null;
   private online = true;
   private restarts = 0;
-  /**
-   * The sync status of every sale, kept from core events (backlog gauges without querying SQLite). Each in a
-   * holder of its own, so that a change is one map lookup, not a lookup and a store.
-   */
-  private readonly statuses = new Map<string, { status: SyncStatus }>();
+  /** The sync status of every row (its index in STATUSES), kept from core events: backlog gauges without SQLite. */
+  private readonly statuses = new RowSlots();
   private readonly counts: Record<SyncStatus, number> = { pending: 0, syncing: 0, synced: 0, failed: 0 };
 
   constructor(options: VirtualDeviceOptions) {
@@ -268,7 +268,7 @@ export class VirtualDevice {
     const rows = await incarnation.core.store.listTransactions();
     this.statuses.clear();
     this.counts.pending = this.counts.syncing = this.counts.synced = this.counts.failed = 0;
-    for (const row of rows) this.setStatus(row.offlineId, row.syncStatus);
+    for (const row of rows) this.setStatus(row.id, row.syncStatus);
   }
 
   private disposeDatabase(database: DeviceDatabase): void {
@@ -287,29 +287,26 @@ export class VirtualDevice {
   private track(event: CoreEvent): void {
     switch (event.type) {
       case 'transaction-created':
-        this.setStatus(event.offlineId, 'pending');
+        this.setStatus(event.rowId, 'pending');
         return;
       case 'rows-claimed':
-        for (const id of event.offlineIds) this.setStatus(id, 'syncing');
+        for (const id of event.rowIds) this.setStatus(id, 'syncing');
         return;
       case 'rows-released':
-        for (const id of event.offlineIds) this.setStatus(id, 'pending');
+        for (const id of event.rowIds) this.setStatus(id, 'pending');
         return;
       case 'rows-applied':
-        for (const outcome of event.outcomes) this.setStatus(outcome.offlineId, outcome.status);
+        for (const outcome of event.outcomes) this.setStatus(outcome.rowId, outcome.status);
         return;
       default:
         return;
     }
   }
 
-  private setStatus(offlineId: string, status: SyncStatus): void {
-    const held = this.statuses.get(offlineId);
-    if (held === undefined) this.statuses.set(offlineId, { status });
-    else {
-      this.counts[held.status]--;
-      held.status = status;
-    }
+  private setStatus(rowId: number, status: SyncStatus): void {
+    const before = this.statuses.get(rowId);
+    if (before !== -1) this.counts[STATUSES[before]!]--;
+    this.statuses.set(rowId, STATUSES.indexOf(status));
     this.counts[status]++;
   }
 }

@@ -5,6 +5,7 @@
 import type { ReleaseReason, RowOutcome } from '../core/events.ts';
 import type { TransportFailureKind } from '../core/ports.ts';
 import type { MetricsSink } from './metrics.ts';
+import { RowSlots } from './row-slots.ts';
 import { float64Column, Interner, int32Column, nullableOf, uint8Column } from './trace-columns.ts';
 
 export enum StepKind {
@@ -12,6 +13,9 @@ export enum StepKind {
   Release = 1,
   Batch = 2,
 }
+
+/** A row's result as a trace tells it: the row's id is the device file's business, not the sale's story. */
+export type SaleResult = Omit<RowOutcome, 'rowId'>;
 
 /** Ids already looked up: `sales[i]` is the sale index of `offlineIds[i]` (-1 for none). */
 export interface KnownSales {
@@ -31,6 +35,7 @@ const RESULT_DUPLICATE = 4;
  */
 export class TraceTables {
   readonly saleIndex = new Map<string, number>();
+  private readonly rowSales: RowSlots[] = [];
   readonly saleIds: string[] = [];
   readonly saleReferences: string[] = [];
   readonly saleDevice = int32Column();
@@ -84,6 +89,7 @@ export class TraceTables {
 
   constructor(readonly metrics: MetricsSink | null) {}
 
+  /** Starts a sale's story; returns its index. */
   addSale(
     offlineId: string,
     reference: string,
@@ -91,7 +97,7 @@ export class TraceTables {
     atMs: number,
     atDevice: number,
     online: boolean,
-  ): void {
+  ): number {
     const sale = this.saleIds.length;
     // A second creation of one id (it cannot happen in the core) would start a new story, as a new record did.
     this.saleIndex.set(offlineId, sale);
@@ -104,6 +110,7 @@ export class TraceTables {
     this.saleOnline.set(sale, online ? 1 : 0);
     this.saleFirstStep.set(sale, -1);
     this.saleLastStep.set(sale, -1);
+    return sale;
   }
 
   /**
@@ -119,17 +126,28 @@ export class TraceTables {
     );
   }
 
+  /**
+   * Each device's sale indices by row id (the core's row events name rows by both ids; a slot costs less than
+   * `saleIndex`'s hashing of a fresh string). One per device, kept across its restarts as its file is.
+   */
+  salesByRow(device: number): RowSlots {
+    let slots = this.rowSales[device];
+    if (slots === undefined) {
+      slots = new RowSlots();
+      this.rowSales[device] = slots;
+    }
+    return slots;
+  }
+
   /** The sale index of one id, -1 for one the trace never saw created. */
   saleOf(offlineId: string): number {
     return this.saleIndex.get(offlineId) ?? -1;
   }
 
-  /** Appends one step (claim, release or batch `of`) to the story of each sale named. */
-  addStep(offlineIds: readonly string[], kind: StepKind, of: number): void {
-    this.addSteps(this.salesOf(offlineIds), kind, of);
-  }
-
-  /** addStep for sales already looked up; returns each sale's new step (-1 for an unknown sale). */
+  /**
+   * Appends one step (claim, release or batch `of`) to the story of each sale (-1: none); returns each sale's
+   * new step (-1 for an unknown sale).
+   */
   addSteps(sales: readonly number[], kind: StepKind, of: number): number[] {
     return sales.map((sale) => {
       if (sale === -1) return -1;
@@ -196,7 +214,7 @@ export class TraceTables {
   }
 
   /** The row result a step holds, for the sale `offlineId` whose step it is. */
-  resultOf(step: number, offlineId: string): RowOutcome | null {
+  resultOf(step: number, offlineId: string): SaleResult | null {
     const result = this.stepResult.get(step);
     if (result === -1) return null;
     const code = this.resultCode.get(result);

@@ -14,8 +14,9 @@
 import type { CoreEvent, CoreObserver, ReleaseReason, RowOutcome } from '../core/events.ts';
 import type { TransportFailure, TransportFailureKind } from '../core/ports.ts';
 import type { MetricsSink, RequestOutcome } from './metrics.ts';
+import type { RowSlots } from './row-slots.ts';
 import { nullableInt, nullableOf } from './trace-columns.ts';
-import { type KnownSales, StepKind, TraceTables } from './trace-tables.ts';
+import { type KnownSales, type SaleResult, StepKind, TraceTables } from './trace-tables.ts';
 
 /** What the observer of one device needs from the runner. */
 export interface TraceDeviceContext {
@@ -52,7 +53,7 @@ export interface BatchTrace {
   /** When the server rejected the whole batch and the policy split it: the two halves' sizes. */
   readonly split: readonly [number, number] | null;
   /** The server's result for one row of this batch, or null when it gave none. */
-  resultFor(offlineId: string): RowOutcome | null;
+  resultFor(offlineId: string): SaleResult | null;
 }
 
 export interface DeviceCrash {
@@ -73,7 +74,7 @@ export interface LocalFailure {
 export interface SaleAttempt {
   readonly batch: BatchTrace;
   /** This sale's row result in that batch; null when the request failed or the answer did not mention it. */
-  readonly result: RowOutcome | null;
+  readonly result: SaleResult | null;
 }
 
 export type SaleEvent =
@@ -82,7 +83,7 @@ export type SaleEvent =
       readonly type: 'attempt';
       readonly atMs: number;
       readonly batch: BatchTrace;
-      readonly result: RowOutcome | null;
+      readonly result: SaleResult | null;
     }
   | { readonly type: 'released'; readonly atMs: number; readonly reason: ReleaseReason }
   | { readonly type: 'crash'; readonly atMs: number; readonly point: string };
@@ -150,7 +151,7 @@ class BatchView implements BatchTrace {
     return this;
   }
 
-  resultFor(offlineId: string): RowOutcome | null {
+  resultFor(offlineId: string): SaleResult | null {
     const sale = this.#tables.saleIndex.get(offlineId);
     if (sale === undefined) return null;
     const step = this.#tables.batchStepOf(sale, this.#batch);
@@ -326,19 +327,23 @@ class DeviceObserver implements CoreObserver {
   private readonly ended = new Map<number, number>();
   /** The sales of the latest claim: the rows of the batch that follows it. */
   private claimed: KnownSales | null = null;
+  /** Row id in the device file -> sale index, for the row events: the device's, across its restarts. */
+  private readonly saleOfRow: RowSlots;
 
   constructor(
     private readonly tables: TraceTables,
     private readonly device: number,
     private readonly context: TraceDeviceContext,
-  ) {}
+  ) {
+    this.saleOfRow = tables.salesByRow(device);
+  }
 
   onEvent(event: CoreEvent): void {
     const now = this.context.now();
     const t = this.tables;
     switch (event.type) {
-      case 'transaction-created':
-        t.addSale(
+      case 'transaction-created': {
+        const sale = t.addSale(
           event.offlineId,
           event.offlineReference,
           this.device,
@@ -346,10 +351,12 @@ class DeviceObserver implements CoreObserver {
           event.createdAtDevice,
           this.context.isOnline(),
         );
+        this.saleOfRow.set(event.rowId, sale);
         t.metrics?.recordSaleCreated(now);
         return;
+      }
       case 'rows-claimed': {
-        const sales = t.salesOf(event.offlineIds);
+        const sales = this.salesOfRows(event.rowIds);
         t.addSteps(sales, StepKind.Claim, t.addClaim(now, event.offlineIds.length));
         this.claimed = { offlineIds: event.offlineIds, sales };
         return;
@@ -381,10 +388,10 @@ class DeviceObserver implements CoreObserver {
         this.rowsApplied(now, event.batchId, event.outcomes);
         return;
       case 'rows-released':
-        t.addStep(
-          event.offlineIds,
+        t.addSteps(
+          this.salesOfRows(event.rowIds),
           StepKind.Release,
-          t.addRelease(now, event.offlineIds.length, event.reason),
+          t.addRelease(now, event.rowIds.length, event.reason),
         );
         return;
       case 'batch-split': {
@@ -393,6 +400,11 @@ class DeviceObserver implements CoreObserver {
         return;
       }
     }
+  }
+
+  /** The sale index of each row, -1 for one the trace never saw created. */
+  private salesOfRows(rowIds: readonly number[]): number[] {
+    return rowIds.map((rowId) => this.saleOfRow.get(rowId));
   }
 
   /** Wall ms in real time (scenario ms / speed), whatever speed the scenario's clock runs at. */
@@ -467,7 +479,7 @@ class DeviceObserver implements CoreObserver {
     outcomes.forEach((outcome, i) => {
       // The batch's rows in the order sent (the usual answer): its sales and steps are known.
       const inOrder = open !== undefined && open.offlineIds[i] === outcome.offlineId;
-      const sale = inOrder ? (open.sales[i] as number) : t.saleOf(outcome.offlineId);
+      const sale = inOrder ? (open.sales[i] as number) : this.saleOfRow.get(outcome.rowId);
       if (sale !== -1)
         t.setStepResult(inOrder ? (open.steps[i] as number) : t.batchStepOf(sale, batch), outcome);
       if (outcome.duplicate) sink?.recordDuplicate(now);

@@ -90,6 +90,7 @@ describe('onTransportError', () => {
     ]);
     expect(d.events).toContainEqual({
       type: 'rows-released',
+      rowIds: rows.map((r) => r.id),
       offlineIds: rows.map((r) => r.offlineId),
       reason: 'transport-error',
     });

@@ -88,6 +88,7 @@ describe('createTransaction', () => {
     expect(await d.rows()).toEqual([row]);
     expect(d.events).toContainEqual({
       type: 'transaction-created',
+      rowId: row.id,
       offlineId: row.offlineId,
       offlineReference: row.offlineReference,
       createdAtDevice: EPOCH,
@@ -296,8 +297,16 @@ describe('updateSyncStatus', () => {
       lastError: 'boom',
     });
     expect(d.events.filter((e) => e.type === 'rows-claimed')).toEqual([
-      { type: 'rows-claimed', offlineIds: [row!.offlineId] },
+      { type: 'rows-claimed', rowIds: [row!.id], offlineIds: [row!.offlineId] },
     ]);
+  });
+
+  it('tells of no claim when no row has the offline id', async () => {
+    const d = device(SEED_POLICY);
+    await d.sales(1);
+    await d.core.store.updateSyncStatus({ offlineId: 'no-such-row', status: 'syncing' });
+    expect(d.events.filter((e) => e.type === 'rows-claimed')).toEqual([]);
+    expect(await d.stats()).toMatchObject({ pending: 1, syncing: 0 });
   });
 
   it('touches only the row it names', async () => {
@@ -533,9 +542,24 @@ describe('markFailed, releaseToPending, releaseExpiredLeases, releaseAllSyncing'
   it('markFailed marks the named rows failed with the reason', async () => {
     const d = device(HARDENED_POLICY);
     const [a, b] = await d.sales(2);
-    await d.core.store.markFailed([a!.offlineId], 'rejected: HTTP 400');
+    await d.core.store.markFailed([a!.offlineId, 'no-such-row'], 'rejected: HTTP 400');
     expect(await statusOf(d, a!)).toMatchObject({ syncStatus: 'failed', lastError: 'rejected: HTTP 400' });
     expect((await statusOf(d, b!)).syncStatus).toBe('pending');
+    // The outcome names the row by both ids; an offline id with no row has none.
+    expect(d.events).toContainEqual({
+      type: 'rows-applied',
+      batchId: 0,
+      outcomes: [
+        {
+          rowId: a!.id,
+          offlineId: a!.offlineId,
+          status: 'failed',
+          duplicate: false,
+          serverId: null,
+          error: 'rejected: HTTP 400',
+        },
+      ],
+    });
   });
 
   it('releaseToPending puts back only rows still syncing, clears the claim and records the error', async () => {
@@ -559,6 +583,7 @@ describe('markFailed, releaseToPending, releaseExpiredLeases, releaseAllSyncing'
     expect((await statusOf(d, rows[2]!)).lastError).toBeNull();
     expect(d.events).toContainEqual({
       type: 'rows-released',
+      rowIds: [rows[0]!.id],
       offlineIds: [rows[0]!.offlineId],
       reason: 'transport-error',
     });
@@ -597,6 +622,7 @@ describe('markFailed, releaseToPending, releaseExpiredLeases, releaseAllSyncing'
     expect((await statusOf(d, rows[0]!)).lastError).toBe('recovered at start-up');
     expect(d.events).toContainEqual({
       type: 'rows-released',
+      rowIds: [rows[0]!.id, rows[1]!.id],
       offlineIds: [rows[0]!.offlineId, rows[1]!.offlineId],
       reason: 'startup',
     });

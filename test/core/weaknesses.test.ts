@@ -225,7 +225,14 @@ describe('5. a response lost after the server committed', () => {
     expect(d.server.inserts.get(reference)).toBe(1);
     const [row] = await d.rows();
     expect(appliedOutcomes(d)).toEqual([
-      { offlineId: row!.offlineId, status: 'synced', duplicate: true, serverId: 1, error: null },
+      {
+        rowId: row!.id,
+        offlineId: row!.offlineId,
+        status: 'synced',
+        duplicate: true,
+        serverId: 1,
+        error: null,
+      },
     ]);
     expect(row).toMatchObject({ serverId: 1, transactionCode: 'TRX-000001' });
   });

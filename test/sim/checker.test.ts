@@ -20,6 +20,7 @@ import {
   uuidFor,
   withoutOfflineId,
 } from './checker-fixtures.ts';
+import { claimed, created } from './core-events.ts';
 import { CLEAN_INVARIANTS } from './helpers.ts';
 
 const ZERO: Invariants = CLEAN_INVARIANTS;
@@ -318,14 +319,9 @@ describe('checkInvariants: mixed, no ledger, shards, traces', () => {
     let now = 100;
     const observer = traces.observer('DEV-1', { now: () => now, isOnline: () => true });
     const lost = sale({ syncStatus: 'syncing' });
-    observer.onEvent({
-      type: 'transaction-created',
-      offlineId: lost.offlineId,
-      offlineReference: lost.offlineReference,
-      createdAtDevice: lost.createdAtDevice,
-    });
+    observer.onEvent(created(lost.offlineId, lost.offlineReference, lost.createdAtDevice));
     now = 200;
-    observer.onEvent({ type: 'rows-claimed', offlineIds: [lost.offlineId] });
+    observer.onEvent(claimed([lost.offlineId]));
     observer.onEvent({ type: 'batch-sending', batchId: 1, offlineIds: [lost.offlineId], bytes: 400 });
     now = 30_200;
     observer.onEvent({

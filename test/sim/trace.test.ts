@@ -6,6 +6,7 @@ import { MetricsRecorder } from '../../src/sim/metrics.ts';
 import { summariseMetrics } from '../../src/sim/metrics-summary.ts';
 import { TraceRecorder } from '../../src/sim/trace.ts';
 import { describeTrace } from '../../src/sim/trace-format.ts';
+import { claimed, created, failed, released, synced } from './core-events.ts';
 
 /** A device whose virtual time the test moves by hand. */
 function device(traces: TraceRecorder, deviceId = 'DEV-1', online = true) {
@@ -20,11 +21,7 @@ function create(
   reference = `DEV-1-${offlineId}`,
   createdAtDevice = 1_000,
 ): void {
-  observer.onEvent({ type: 'transaction-created', offlineId, offlineReference: reference, createdAtDevice });
-}
-
-function synced(offlineId: string, serverId: number, duplicate = false): RowOutcome {
-  return { offlineId, status: 'synced', duplicate, serverId, error: null };
+  observer.onEvent(created(offlineId, reference, createdAtDevice));
 }
 
 describe('TraceRecorder', () => {
@@ -35,7 +32,7 @@ describe('TraceRecorder', () => {
     state.now = 1_000;
     create(observer, 'a');
     state.now = 2_000;
-    observer.onEvent({ type: 'rows-claimed', offlineIds: ['a'] });
+    observer.onEvent(claimed(['a']));
     observer.onEvent({ type: 'batch-sending', batchId: 1, offlineIds: ['a'], bytes: 500 });
     state.now = 32_000;
     observer.onEvent({
@@ -44,9 +41,9 @@ describe('TraceRecorder', () => {
       offlineIds: ['a'],
       failure: { kind: 'timeout', phase: 'headers' },
     });
-    observer.onEvent({ type: 'rows-released', offlineIds: ['a'], reason: 'transport-error' });
+    observer.onEvent(released(['a'], 'transport-error'));
     state.now = 40_000;
-    observer.onEvent({ type: 'rows-claimed', offlineIds: ['a'] });
+    observer.onEvent(claimed(['a']));
     observer.onEvent({ type: 'batch-sending', batchId: 2, offlineIds: ['a'], bytes: 500 });
     state.now = 40_300;
     observer.onEvent({
@@ -55,9 +52,9 @@ describe('TraceRecorder', () => {
       offlineIds: ['a'],
       failure: { kind: 'http', status: 503, body: 'busy', retryAfterMs: 1_000 },
     });
-    observer.onEvent({ type: 'rows-released', offlineIds: ['a'], reason: 'transport-error' });
+    observer.onEvent(released(['a'], 'transport-error'));
     state.now = 50_000;
-    observer.onEvent({ type: 'rows-claimed', offlineIds: ['a'] });
+    observer.onEvent(claimed(['a']));
     observer.onEvent({ type: 'batch-sending', batchId: 3, offlineIds: ['a'], bytes: 500 });
     state.now = 50_120;
     observer.onEvent({ type: 'batch-answered', batchId: 3, offlineIds: ['a'], status: 200, results: 1 });
@@ -123,7 +120,7 @@ describe('TraceRecorder', () => {
     const traces = new TraceRecorder();
     const { observer } = device(traces);
     for (const id of ['a', 'b', 'c']) create(observer, id);
-    observer.onEvent({ type: 'rows-claimed', offlineIds: ['a', 'b', 'c'] });
+    observer.onEvent(claimed(['a', 'b', 'c']));
     observer.onEvent({ type: 'batch-sending', batchId: 1, offlineIds: ['a', 'b', 'c'], bytes: 1_500 });
     observer.onEvent({
       type: 'batch-answered',
@@ -135,20 +132,18 @@ describe('TraceRecorder', () => {
     observer.onEvent({
       type: 'rows-applied',
       batchId: 1,
-      outcomes: [
-        synced('a', 1),
-        synced('b', 2, true),
-        { offlineId: 'c', status: 'failed', duplicate: false, serverId: null, error: 'bad' },
-      ],
+      outcomes: [synced('a', 1), synced('b', 2, true), failed('c', 'bad')],
     });
     const [a, b, c] = ['a', 'b', 'c'].map((id) => traces.traceOf(id)!);
     expect(a!.attempts[0]!.batch).toBe(b!.attempts[0]!.batch);
     expect(b!.attempts[0]!.batch).toBe(c!.attempts[0]!.batch);
     expect(a!.attempts[0]!.batch.rows).toBe(3);
+    // A sale's result as the trace tells it: the outcome without the device file's row id.
+    const told = ({ rowId: _, ...result }: RowOutcome) => result;
     expect([a, b, c].map((t) => t!.attempts[0]!.result)).toEqual([
-      synced('a', 1),
-      synced('b', 2, true),
-      { offlineId: 'c', status: 'failed', duplicate: false, serverId: null, error: 'bad' },
+      told(synced('a', 1)),
+      told(synced('b', 2, true)),
+      told(failed('c', 'bad')),
     ]);
     expect(c!.syncedAtMs).toBeNull();
     // A trace is plain data: the batch's shared outcomes stay out of its JSON.
@@ -160,7 +155,7 @@ describe('TraceRecorder', () => {
     const { state, observer } = device(traces);
     for (const id of ['a', 'b', 'c', 'd']) create(observer, id);
     // The claim names the rows in another order than the batch, and one row the batch does not carry.
-    observer.onEvent({ type: 'rows-claimed', offlineIds: ['c', 'b', 'a', 'd'] });
+    observer.onEvent(claimed(['c', 'b', 'a', 'd']));
     observer.onEvent({ type: 'batch-sending', batchId: 1, offlineIds: ['a', 'b', 'c'], bytes: 1_500 });
     state.now = 100;
     observer.onEvent({
@@ -245,11 +240,11 @@ describe('TraceRecorder', () => {
     state.now = 100;
     create(observer, 'a');
     state.now = 200;
-    observer.onEvent({ type: 'rows-claimed', offlineIds: ['a'] });
+    observer.onEvent(claimed(['a']));
     traces.recordCrash('DEV-1', 200, 'after-claim');
     traces.recordCrash('DEV-2', 250, 'another device');
     const restarted = traces.observer('DEV-1', { now: () => 300, isOnline: () => true });
-    restarted.onEvent({ type: 'rows-released', offlineIds: ['a'], reason: 'startup' });
+    restarted.onEvent(released(['a'], 'startup'));
     // Batch ids start again after a restart: a new observer keeps them apart.
     restarted.onEvent({ type: 'batch-sending', batchId: 1, offlineIds: ['a'], bytes: 10 });
     const trace = traces.traceOf('a')!;
@@ -289,9 +284,7 @@ describe('TraceRecorder', () => {
     observer.onEvent({
       type: 'rows-applied',
       batchId: 0,
-      outcomes: [
-        { offlineId: 'a', status: 'failed', duplicate: false, serverId: null, error: 'rejected: HTTP 422' },
-      ],
+      outcomes: [failed('a', 'rejected: HTTP 422')],
     });
     expect(traces.traceOf('a')!.attempts[0]!.result?.error).toBe('rejected: HTTP 422');
     expect(metrics.snapshot().counters.rejectedRows).toBe(1);
@@ -331,14 +324,17 @@ describe('TraceRecorder', () => {
           state.now += 1_000;
           observer.onEvent({
             type: 'transaction-created',
+            rowId: i + 1,
             offlineId,
             offlineReference: flat(`${deviceId}-${1_732_530_000_000 + state.now}`),
             createdAtDevice: 1_732_530_000_000 + state.now,
           });
         }
+        // Row ids as in a device file of its own (not core-events.ts's, shared by the whole test file).
+        const rowIds = ids.map((_, k) => start + k + 1);
         for (let attempt = 0; attempt < 3; attempt++) {
           batchId += 1;
-          observer.onEvent({ type: 'rows-claimed', offlineIds: [...ids] });
+          observer.onEvent({ type: 'rows-claimed', rowIds, offlineIds: [...ids] });
           observer.onEvent({ type: 'batch-sending', batchId, offlineIds: [...ids], bytes: 4_000 });
           state.now += 200;
           if (attempt < 2) {
@@ -348,7 +344,12 @@ describe('TraceRecorder', () => {
               offlineIds: [...ids],
               failure: { kind: 'reset', detail: 'ECONNRESET' },
             });
-            observer.onEvent({ type: 'rows-released', offlineIds: [...ids], reason: 'transport-error' });
+            observer.onEvent({
+              type: 'rows-released',
+              rowIds,
+              offlineIds: [...ids],
+              reason: 'transport-error',
+            });
           } else {
             observer.onEvent({
               type: 'batch-answered',
@@ -360,7 +361,14 @@ describe('TraceRecorder', () => {
             observer.onEvent({
               type: 'rows-applied',
               batchId,
-              outcomes: ids.map((offlineId, i) => synced(offlineId, d * perDevice + start + i)),
+              outcomes: ids.map((offlineId, k) => ({
+                rowId: rowIds[k]!,
+                offlineId,
+                status: 'synced' as const,
+                duplicate: false,
+                serverId: d * perDevice + start + k,
+                error: null,
+              })),
             });
           }
         }
