@@ -7,6 +7,7 @@
  * request, shown.
  */
 
+import { availableParallelism } from 'node:os';
 import { type ChildRun, commandLine } from '../lib/child-process.ts';
 import type { ChildResult } from '../lib/child-result.ts';
 import type { BenchContext } from '../lib/context.ts';
@@ -122,14 +123,17 @@ function serverCpuPerRequest(side: Side): number | null {
 const generatorCpuPerRequest = (side: Side): number | null =>
   side.result.figures.generatorCpuMsPerRequest ?? null;
 
+/** The machine's cores, which the server and its load generator share. */
+const CORES = availableParallelism();
+
 /**
- * The most requests per second two cores can give a side when the server and its generator share them: each
- * request costs both their CPU time (every thread of each counted).
+ * The most requests per second the machine's cores can give a side when the server and its generator share
+ * them: each request costs both their CPU time (every thread of each counted).
  */
-function twoCoreCeiling(side: Side): number | null {
+function coresCeiling(side: Side): number | null {
   const server = serverCpuPerRequest(side);
   const generator = generatorCpuPerRequest(side);
-  return server === null || generator === null ? null : (2 * 1000) / (server + generator);
+  return server === null || generator === null ? null : (CORES * 1000) / (server + generator);
 }
 
 /** The share of one core the server used at the side's request rate, in percent. */
@@ -209,7 +213,7 @@ function row(name: string, sides: readonly Side[]): string[] {
     fmt(medianOf(sides, serverCpuPerRequest), 2),
     fmt(medianOf(sides, serverBusyPercent), 0),
     fmt(medianOf(sides, generatorCpuPerRequest), 2),
-    fmt(medianOf(sides, twoCoreCeiling), 0),
+    fmt(medianOf(sides, coresCeiling), 0),
   ];
 }
 
@@ -278,7 +282,7 @@ export async function httpBenchmark(ctx: BenchContext): Promise<Section> {
           'server CPU / request (ms)',
           'server busy (% of a core)',
           'generator CPU / request (ms)',
-          'two-core ceiling (requests/s)',
+          `${CORES}-core ceiling (requests/s)`,
         ],
         rows: outcomes.flatMap((outcome) => {
           const label = labelOf(outcome.shape);
@@ -319,14 +323,14 @@ export async function httpBenchmark(ctx: BenchContext): Promise<Section> {
         "the side's requests per second: the share of one core the server used (past 100% when GC threads " +
         'helped). Near 100%, the server set the rate; well below, it waited for the load generator. Its handler ' +
         'runs on one thread, so no generator gets more than about 1000 / (CPU ms per request) out of it.',
-      "The server and the load generator share the machine's two cores; the parent bench process idles meanwhile. " +
+      `The server and the load generator share the machine's ${CORES} cores; the parent bench process idles meanwhile. ` +
         "For each request, syncsim's devices do what a till does: read the batch from SQLite, claim it, build " +
         "the body, and write every row's outcome back; autocannon only sends.",
       "Generator CPU: the load generator's own user and system time (every thread) per request of its load. " +
         "syncsim's is read with its progress, each wall second, from the first reading of the load to the last " +
         'at which requests were still going out, so neither the selling before the load nor the reading back ' +
-        "after it counts; autocannon's over its whole run. The two-core ceiling is 2 x 1000 / (server + " +
-        'generator CPU per request): the most requests per second the two cores could carry if neither process ' +
+        `after it counts; autocannon's over its whole run. The ${CORES}-core ceiling is ${CORES} x 1000 / (server + ` +
+        `generator CPU per request): the most requests per second the ${CORES} cores could carry if neither process ` +
         "ever waited. A side that reaches it is bound by the machine, whatever the server's busy share; one far " +
         "below it (autocannon's) is bound by the server's handler thread.",
       'The core and the HTTP transport alone (backlog drain only, after each pair, against a fresh server): ' +

@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, syncsimNodeFlags } from '../../bench/lib/child-process.ts';
@@ -79,10 +79,11 @@ describe('bench --quick', () => {
       expect(column).toBeGreaterThan(0);
       const cannon = http.find((line) => /^\| backlog drain: autocannon/.test(line))?.split('|') ?? [];
       expect(cannon[column]?.trim()).toMatch(/^\d+\.\d+$/);
-      // Its own CPU per request, and the ceiling both give on two cores.
+      // Its own CPU per request, and the ceiling both give on the machine's cores.
       const generator = header.findIndex((cell) => cell.trim() === 'generator CPU / request (ms)');
       expect(generator).toBeGreaterThan(column);
       expect(cannon[generator]?.trim()).toMatch(/^\d+\.\d+$/);
+      expect(header[generator + 1]?.trim()).toBe(`${availableParallelism()}-core ceiling (requests/s)`);
       expect(cannon[generator + 1]?.trim()).toMatch(/^[1-9][\d,]*$/);
       // The judged drain's floor, the core and the HTTP transport without the simulator, has its own row.
       const floor = http.find((line) =>
