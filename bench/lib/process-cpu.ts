@@ -1,7 +1,7 @@
 /**
  * CPU time for the HTTP benchmark. The server's, from /proc/PID/stat (Linux only; null elsewhere, or once the
  * process is gone): how busy each load generator kept it. Each generator's own, per request of its load: what
- * sending cost it on the same two cores.
+ * sending cost it on the cores it shares with the server.
  */
 import { readFileSync } from 'node:fs';
 

@@ -13,7 +13,12 @@ import type { SyncPolicy } from '../core/policy.ts';
 import { type Clock, type Logger, type Random, type Transport, TransportError } from '../core/ports.ts';
 import { createPosCore, type PosCore } from '../core/pos-core.ts';
 import { chance, sample } from '../core/random.ts';
-import type { SaleKey, SyncStatus, TransactionLocal } from '../core/transaction-local.ts';
+import {
+  type SaleKey,
+  SYNC_STATUSES,
+  type SyncStatus,
+  type TransactionLocal,
+} from '../core/transaction-local.ts';
 import type { TransactionLocalService } from '../core/transaction-local-service.ts';
 import { type CrashConfig, DeviceCrashed } from './crashes.ts';
 import type { DeviceClock } from './device-clock.ts';
@@ -71,8 +76,6 @@ interface Incarnation {
 
 const NEVER = new Promise<never>(() => {});
 
-const STATUSES: readonly SyncStatus[] = ['pending', 'syncing', 'synced', 'failed'];
-
 export class VirtualDevice {
   readonly identity: DeviceIdentity;
   readonly path: string;
@@ -80,7 +83,7 @@ export class VirtualDevice {
   private incarnation: Incarnation | null = null;
   private online = true;
   private restarts = 0;
-  /** The sync status of every row (its index in STATUSES), kept from core events: backlog gauges without SQLite. */
+  /** Each row's sync status (its index in SYNC_STATUSES), kept from core events: gauges without SQLite. */
   private readonly statuses = new RowSlots();
   private readonly counts: Record<SyncStatus, number> = { pending: 0, syncing: 0, synced: 0, failed: 0 };
 
@@ -305,8 +308,8 @@ export class VirtualDevice {
 
   private setStatus(rowId: number, status: SyncStatus): void {
     const before = this.statuses.get(rowId);
-    if (before !== -1) this.counts[STATUSES[before]!]--;
-    this.statuses.set(rowId, STATUSES.indexOf(status));
+    if (before !== -1) this.counts[SYNC_STATUSES[before]!]--;
+    this.statuses.set(rowId, SYNC_STATUSES.indexOf(status));
     this.counts[status]++;
   }
 }
