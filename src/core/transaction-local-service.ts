@@ -13,7 +13,13 @@ import type { ReferenceFormat } from './policy.ts';
 import type { Clock, Logger, Random } from './ports.ts';
 import { silentLogger } from './ports.ts';
 import type { ParsedSyncResult } from './protocol.ts';
-import type { NewTransaction, SaleKey, SentRow, SyncStatus, TransactionLocal } from './transaction-local.ts';
+import type {
+  NewTransaction,
+  SaleKeyLists,
+  SentRow,
+  SyncStatus,
+  TransactionLocal,
+} from './transaction-local.ts';
 import { itemsToWire } from './transaction-local.ts';
 import {
   type ApplyWrite,
@@ -412,12 +418,18 @@ export class TransactionLocalService {
     return rows.map(fromValues);
   }
 
-  /** The offline id and reference of every row, oldest first: what a check counts before reading rows. */
-  async listSaleKeys(): Promise<SaleKey[]> {
-    const rows = this.db
-      .statement('SELECT offline_id, offline_reference FROM transaction_local ORDER BY id')
-      .all() as { offline_id: string; offline_reference: string }[];
-    return rows.map((row) => ({ offlineId: row.offline_id, offlineReference: row.offline_reference }));
+  /**
+   * Every row's offline id and reference, each list read from its unique index alone (a table scan reads every
+   * page of every row: ~4x the time at the end of a day), so in index order, not the rows' order.
+   */
+  async listSaleKeys(): Promise<SaleKeyLists> {
+    return {
+      offlineIds: this.db.statement('SELECT offline_id FROM transaction_local').pluck().all() as string[],
+      offlineReferences: this.db
+        .statement('SELECT offline_reference FROM transaction_local')
+        .pluck()
+        .all() as string[],
+    };
   }
 
   /** Every row, oldest first, optionally of one status (inspection and the checker). */

@@ -42,6 +42,12 @@ export interface TransactionLocal {
 /** What identifies a sale: its offline id, and the reference its policy gave it. */
 export type SaleKey = Pick<TransactionLocal, 'offlineId' | 'offlineReference'>;
 
+/** Every row's offline id and every row's reference, as two lists in no set order: what a check counts. */
+export interface SaleKeyLists {
+  readonly offlineIds: readonly string[];
+  readonly offlineReferences: readonly string[];
+}
+
 /**
  * What a sync keeps of a row while its request is out: enough to match the answer and apply it. Not the
  * row itself: a hundred rows with their items held through a request outlive two scavenges and are promoted.

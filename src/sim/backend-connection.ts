@@ -9,7 +9,7 @@ import type { Clock, Transport } from '../core/ports.ts';
 import { type Backend, buildBackend } from '../fake-backend/app.ts';
 import { type BackendOptionsInput, MEMORY_DB } from '../fake-backend/options.ts';
 import type { LedgerSource } from './ledger/ledger-source.ts';
-import { type LedgerRow, ledgerRowFromStored } from './ledger-row.ts';
+import { type LedgerRow, ledgerRowFromKept } from './ledger-row.ts';
 import { createHttpTarget, type HttpTarget } from './network/http-transport.ts';
 import { createInProcessTransport } from './network/in-process-transport.ts';
 import type { FakeBackendConfig, TargetBackendConfig } from './simulation-config.ts';
@@ -86,8 +86,9 @@ function fakeBackend(config: FakeBackendConfig, clock: Clock, options: ConnectOp
 function fakeLedger(backend: Backend) {
   return async (deviceIds: ReadonlySet<string> | null): Promise<LedgerRow[]> => {
     const rows: LedgerRow[] = [];
-    for (const row of backend.ledger.storedRows()) {
-      if (deviceIds === null || deviceIds.has(row.device_id)) rows.push(ledgerRowFromStored(row));
+    for (const kept of backend.ledger.keptRows()) {
+      const row = ledgerRowFromKept(kept);
+      if (deviceIds === null || (row.deviceId !== null && deviceIds.has(row.deviceId))) rows.push(row);
     }
     return rows;
   };

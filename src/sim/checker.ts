@@ -16,7 +16,7 @@
  * - unsound: `synced` on the device, and no server row for it (the server may hold another sale under its
  *   reference: the spec's backend answers a colliding sale as a successful duplicate).
  */
-import type { SaleKey, TransactionLocal } from '../core/transaction-local.ts';
+import type { SaleKey, SaleKeyLists, TransactionLocal } from '../core/transaction-local.ts';
 import { saleDifferences } from './checker-compare.ts';
 import { assignGroup, hashKey, LedgerIndex, matchKeyOf, saleKey } from './checker-match.ts';
 import {
@@ -188,11 +188,10 @@ export class InvariantCheck {
   }
 
   /** First pass: every row's keys, once. */
-  count(rows: Iterable<SaleKey>): void {
-    for (const sale of rows) {
-      bump(this.keyCounts, hashKey(saleKey(sale, this.matchedBy)));
-      bump(this.referenceCounts, hashKey(sale.offlineReference));
-    }
+  count(keys: SaleKeyLists): void {
+    const matchKeys = this.matchedBy === 'offline-id' ? keys.offlineIds : keys.offlineReferences;
+    for (const key of matchKeys) bump(this.keyCounts, hashKey(key));
+    for (const reference of keys.offlineReferences) bump(this.referenceCounts, hashKey(reference));
   }
 
   /** Second pass: the same rows, in the same order. */
@@ -351,11 +350,19 @@ function bump(counts: Map<number, number>, hash: number): void {
   counts.set(hash, (counts.get(hash) ?? 0) + 1);
 }
 
+/** The keys of rows at hand, as a device's file gives them to the first pass. */
+export function saleKeyLists(rows: readonly SaleKey[]): SaleKeyLists {
+  return {
+    offlineIds: rows.map((row) => row.offlineId),
+    offlineReferences: rows.map((row) => row.offlineReference),
+  };
+}
+
 /** The whole check over rows at hand (tests, small runs): both passes over the same rows. */
 export function checkInvariants(input: CheckInput): CheckResult {
   const rows = [...input.rows];
   const check = new InvariantCheck(input);
-  check.count(rows);
+  check.count(saleKeyLists(rows));
   check.check(rows);
   return check.finish();
 }

@@ -7,7 +7,7 @@ import type { CoreObserver } from '../core/events.ts';
 import type { SyncPolicy } from '../core/policy.ts';
 import type { Logger, Transport } from '../core/ports.ts';
 import { createRandom } from '../core/random.ts';
-import type { SaleKey, SyncStatus, TransactionLocal } from '../core/transaction-local.ts';
+import type { SaleKeyLists, SyncStatus, TransactionLocal } from '../core/transaction-local.ts';
 import type { Product } from './catalog.ts';
 import { buildTimeline, drawListenerEvents, selects } from './connectivity.ts';
 import { NO_CRASHES } from './crashes.ts';
@@ -200,7 +200,7 @@ export class DeviceFleet {
   }
 
   /** Every device's sale keys (offline id and reference), one device at a time. */
-  async eachDeviceSaleKeys(visit: (keys: readonly SaleKey[]) => void): Promise<void> {
+  async eachDeviceSaleKeys(visit: (keys: SaleKeyLists) => void): Promise<void> {
     for (const device of this.devices) visit(await device.saleKeys());
   }
 

@@ -14,7 +14,7 @@ import { type Clock, type Logger, type Random, type Transport, TransportError } 
 import { createPosCore, type PosCore } from '../core/pos-core.ts';
 import { chance, sample } from '../core/random.ts';
 import {
-  type SaleKey,
+  type SaleKeyLists,
   SYNC_STATUSES,
   type SyncStatus,
   type TransactionLocal,
@@ -182,7 +182,7 @@ export class VirtualDevice {
   }
 
   /** The offline id and reference of every row, read as rows() reads. */
-  saleKeys(): Promise<SaleKey[]> {
+  saleKeys(): Promise<SaleKeyLists> {
     return this.read((store) => store.listSaleKeys());
   }
 

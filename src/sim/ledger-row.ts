@@ -4,7 +4,7 @@
  * no such column; the checker then does not compare it. Amounts are major units, as on the wire.
  */
 import type { SyncItem } from '../core/protocol.ts';
-import type { LedgerRow as StoredLedgerRow } from '../fake-backend/storage.ts';
+import type { KeptRow } from '../fake-backend/storage.ts';
 
 export interface LedgerRow {
   readonly serverId: number;
@@ -46,17 +46,29 @@ export function parseItemList(itemsJson: string): SyncItem[] | null {
 }
 
 /** A row of the in-process fake backend's store as a LedgerRow. */
-export function ledgerRowFromStored(row: StoredLedgerRow): LedgerRow {
+export function ledgerRowFromKept(row: KeptRow): LedgerRow {
+  const [
+    serverId,
+    offlineId,
+    offlineReference,
+    deviceId,
+    grandTotal,
+    subtotal,
+    discountTotal,
+    taxTotal,
+    itemsJson,
+    transactionCode,
+  ] = row;
   return {
-    serverId: row.server_id,
-    offlineId: row.offline_id,
-    offlineReference: row.offline_reference,
-    deviceId: row.device_id,
-    grandTotal: row.grand_total,
-    subtotal: row.subtotal,
-    discountTotal: row.discount_total,
-    taxTotal: row.tax_total,
-    itemsJson: row.items_json,
-    transactionCode: row.transaction_code,
+    serverId,
+    offlineId,
+    offlineReference,
+    deviceId,
+    grandTotal,
+    subtotal,
+    discountTotal,
+    taxTotal,
+    itemsJson,
+    transactionCode,
   };
 }

@@ -687,13 +687,13 @@ describe('getStatistics, retryFailedTransactions, cleanupOldSyncedTransactions, 
     );
   });
 
-  it('listSaleKeys gives the offline id and reference of every row, oldest first, whatever its status', async () => {
+  it('listSaleKeys gives the offline id and the reference of every row, whatever its status', async () => {
     const d = device(HARDENED_POLICY);
     const rows = await d.sales(4);
     await d.core.store.markFailed([rows[2]!.offlineId], 'x');
-    expect(await d.core.store.listSaleKeys()).toEqual(
-      rows.map((row) => ({ offlineId: row.offlineId, offlineReference: row.offlineReference })),
-    );
+    const keys = await d.core.store.listSaleKeys();
+    expect([...keys.offlineIds].sort()).toEqual(rows.map((row) => row.offlineId).sort());
+    expect([...keys.offlineReferences].sort()).toEqual(rows.map((row) => row.offlineReference).sort());
   });
 });
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveStorage, type StorageOptionsInput } from '../../src/fake-backend/options.ts';
-import { type Ledger, openLedger } from '../../src/fake-backend/storage.ts';
+import { DEFAULT_PAGE_SIZE, type Ledger, openLedger } from '../../src/fake-backend/storage.ts';
 import { createManualClock, makeSales, makeTransaction, runAll, type TempDir, tempDir } from './helpers.ts';
 
 let dir: TempDir | null = null;
@@ -158,6 +158,29 @@ describe('ledger storage', () => {
     const ndjson = [...l.ndjsonChunks()].join('');
     expect(ndjson).toBe([...l.entries()].map((e) => `${JSON.stringify(e)}\n`).join(''));
     expect(l.count('B')).toBe(2);
+  });
+
+  it('keptRows gives every row its compared columns, in server_id order, across pages', async () => {
+    const l = ledger({ dedupe: 'none' });
+    const count = DEFAULT_PAGE_SIZE + 2;
+    await l.commitBatch([...makeSales(count - 1, 'A'), ...makeSales(1, 'B')]);
+    const kept = [...l.keptRows()];
+    const entries = [...l.entries()];
+    expect(kept).toHaveLength(count);
+    expect(kept).toEqual(
+      entries.map((e) => [
+        e.server_id,
+        e.offline_id,
+        e.offline_reference,
+        e.device_id,
+        e.grand_total,
+        e.subtotal,
+        e.discount_total,
+        e.tax_total,
+        JSON.stringify(e.items),
+        e.transaction_code,
+      ]),
+    );
   });
 
   it('keeps rows across reopening, empties on fresh and clear, and restarts server_id', async () => {
