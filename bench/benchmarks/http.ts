@@ -21,7 +21,7 @@ import {
 import { busyShare } from '../lib/process-cpu.ts';
 import { judge, type Section, type Verdict } from '../lib/report.ts';
 import { type ServerCounters, serveCommand, startServe } from '../lib/serve-process.ts';
-import { fmt, median, medianOf, pairRatios } from '../lib/stats.ts';
+import { fmt, fmtAgainst, median, medianOf, pairRatios } from '../lib/stats.ts';
 
 const RATIO_TARGET = 0.9;
 
@@ -219,8 +219,10 @@ function row(name: string, sides: readonly Side[]): string[] {
 
 function verdict(outcome: LoadOutcome, quick: boolean): Verdict {
   const { shape, pairs, ratio } = outcome;
-  const measured = `${fmt(ratio, 2)}x (pairs ${pairs.map((value) => fmt(value, 2)).join(', ')})`;
-  if (!isJudged(shape)) {
+  const judged = isJudged(shape);
+  const shown = judged ? fmtAgainst(ratio, RATIO_TARGET, 2) : fmt(ratio, 2);
+  const measured = `${shown}x (pairs ${pairs.map((value) => fmt(value, 2)).join(', ')})`;
+  if (!judged) {
     return {
       benchmark: `3. HTTP load, ${labelOf(shape)}`,
       target: 'none: shown beside the backlog drain',

@@ -20,7 +20,7 @@ import {
   largestResidual,
 } from '../lib/line-fit.ts';
 import { judge, type Section } from '../lib/report.ts';
-import { fmt, kbToMb, medianOf } from '../lib/stats.ts';
+import { fmt, fmtAgainst, kbToMb, medianOf } from '../lib/stats.ts';
 
 const FLAT = 1.5;
 
@@ -48,7 +48,7 @@ const times = (ratio: number | null): string => (ratio === null ? '-' : `${fmt(r
 function halvesText(halves: HalfSlopes | null, unit: string): string {
   if (halves === null) return '-';
   const slopes = `${fmt(halves.lower.slope, 1)} vs ${fmt(halves.upper.slope, 1)} ${unit}`;
-  return `${times(halves.ratio)} (${slopes})`;
+  return `${halves.ratio === null ? '-' : `${fmtAgainst(halves.ratio, FLAT, 2)}x`} (${slopes})`;
 }
 
 /**

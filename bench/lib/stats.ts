@@ -34,6 +34,23 @@ export function fmt(value: number | null | undefined, decimals?: number): string
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+/**
+ * A measured figure beside its target line, as fmt gives it, with more decimals (up to four) when rounding would
+ * print the line itself for a value off it: 0.8975 against 0.9 reads "0.898", not "0.90" marked missed.
+ */
+export function fmtAgainst(value: number | null | undefined, target: number, decimals?: number): string {
+  const text = fmt(value, decimals);
+  if (value === null || value === undefined || !Number.isFinite(value) || value === target) return text;
+  const onTheLine = (shown: string) => Number(shown.replaceAll(',', '')) === target;
+  if (!onTheLine(text)) return text;
+  const digits = decimals ?? text.split('.')[1]?.length ?? 0;
+  for (let more = digits + 1; more <= digits + 4; more++) {
+    const finer = fmt(value, more);
+    if (!onTheLine(finer)) return finer;
+  }
+  return fmt(value, digits + 4);
+}
+
 export function kbToMb(kb: number): number {
   return kb / 1024;
 }
