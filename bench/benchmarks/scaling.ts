@@ -42,13 +42,15 @@ function spread(values: readonly (number | null)[]): number | null {
   return known.length < 2 || smallest <= 0 ? null : Math.max(...known) / smallest;
 }
 
-const times = (ratio: number | null): string => (ratio === null ? '-' : `${fmt(ratio, 2)}x`);
+/** "1.03x"; against a target `line`, with the decimals that keep it on its side (fmtAgainst). */
+const times = (ratio: number | null, line?: number): string =>
+  ratio === null ? '-' : `${line === undefined ? fmt(ratio, 2) : fmtAgainst(ratio, line, 2)}x`;
 
 /** "1.03x (290 vs 297 KB)": the halves' ratio and their slopes, per device, in the points' unit. */
 function halvesText(halves: HalfSlopes | null, unit: string): string {
   if (halves === null) return '-';
   const slopes = `${fmt(halves.lower.slope, 1)} vs ${fmt(halves.upper.slope, 1)} ${unit}`;
-  return `${halves.ratio === null ? '-' : `${fmtAgainst(halves.ratio, FLAT, 2)}x`} (${slopes})`;
+  return `${times(halves.ratio, FLAT)} (${slopes})`;
 }
 
 /**

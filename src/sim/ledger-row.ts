@@ -45,30 +45,18 @@ export function parseItemList(itemsJson: string): SyncItem[] | null {
   }
 }
 
-/** A row of the in-process fake backend's store as a LedgerRow. */
+/** A row of the in-process fake backend's store (its KeptRow columns, in order) as a LedgerRow. */
 export function ledgerRowFromKept(row: KeptRow): LedgerRow {
-  const [
-    serverId,
-    offlineId,
-    offlineReference,
-    deviceId,
-    grandTotal,
-    subtotal,
-    discountTotal,
-    taxTotal,
-    itemsJson,
-    transactionCode,
-  ] = row;
   return {
-    serverId,
-    offlineId,
-    offlineReference,
-    deviceId,
-    grandTotal,
-    subtotal,
-    discountTotal,
-    taxTotal,
-    itemsJson,
-    transactionCode,
+    serverId: row[0],
+    offlineId: row[1],
+    offlineReference: row[2],
+    deviceId: row[3],
+    grandTotal: row[4],
+    subtotal: row[5],
+    discountTotal: row[6],
+    taxTotal: row[7],
+    itemsJson: row[8],
+    transactionCode: row[9],
   };
 }
