@@ -19,7 +19,7 @@ import {
   loadShapes,
 } from '../lib/http-load.ts';
 import { busyShare } from '../lib/process-cpu.ts';
-import { judge, type Section, type Verdict } from '../lib/report.ts';
+import { intervalAgainst, judge, type Section, type Verdict } from '../lib/report.ts';
 import { type ServerCounters, serveCommand, startServe } from '../lib/serve-process.ts';
 import { fmt, fmtAgainst, median, medianOf, pairRatios } from '../lib/stats.ts';
 
@@ -235,6 +235,7 @@ function verdict(outcome: LoadOutcome, quick: boolean): Verdict {
     target: `syncsim >= ${RATIO_TARGET}x autocannon's requests/s`,
     measured,
     status: judge(ratio >= RATIO_TARGET, quick),
+    interval: intervalAgainst(pairs, RATIO_TARGET, 2),
   };
 }
 

@@ -7,7 +7,7 @@ import { parseDuration } from '../../src/sim/simulation-config.ts';
 import { type ChildRun, commandLine } from '../lib/child-process.ts';
 import type { ChildResult } from '../lib/child-result.ts';
 import type { BenchContext } from '../lib/context.ts';
-import { judge, type Section } from '../lib/report.ts';
+import { intervalAgainst, judge, type Section } from '../lib/report.ts';
 import { fmt, fmtAgainst, kbToMb, median, medianOf, pairRatios } from '../lib/stats.ts';
 
 const SPEED_TARGET = 1_000;
@@ -74,6 +74,8 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
   const ratio = median(floorRatios);
   const speedups = pairRatios(walls(runs), walls(parallel));
   const rssMb = kbToMb(medianOf(runs, (r) => r.maxRssKb) ?? Number.NaN);
+  const speeds = (results: readonly ChildResult[]): number[] => results.map((r) => durationMs / r.wallMs);
+  const rssMbs = (results: readonly ChildResult[]): number[] => results.map((r) => kbToMb(r.maxRssKb));
   const simulated = medianOf(runs, (r) => r.figures.simulatedSeconds);
   const violations = Math.max(...runs.map((r) => (r.counts.violations ?? 0) + (r.counts.harnessErrors ?? 0)));
 
@@ -183,30 +185,35 @@ export async function virtualTimeBenchmark(ctx: BenchContext): Promise<Section> 
         target: `>= ${fmt(SPEED_TARGET, 0)}x real time (${duration} in < ${fmt(durationMs / SPEED_TARGET / 1000, 1)} s)`,
         measured: `${fmtAgainst(speed, SPEED_TARGET, 0)}x (${fmt(runMs / 1000, 1)} s)`,
         status: judge(speed >= SPEED_TARGET, quick),
+        interval: intervalAgainst(speeds(runs), SPEED_TARGET, 0),
       },
       {
         benchmark: '1. virtual time',
         target: `<= ${FLOOR_TARGET}x the floor`,
         measured: `${fmtAgainst(ratio, FLOOR_TARGET, 2)}x`,
         status: judge(ratio <= FLOOR_TARGET, quick),
+        interval: intervalAgainst(floorRatios, FLOOR_TARGET, 2),
       },
       {
         benchmark: '1. virtual time',
         target: `< ${RSS_TARGET_MB} MB peak RSS`,
         measured: `${fmtAgainst(rssMb, RSS_TARGET_MB, 0)} MB`,
         status: judge(rssMb < RSS_TARGET_MB, quick),
+        interval: intervalAgainst(rssMbs(runs), RSS_TARGET_MB, 0),
       },
       {
         benchmark: `1. virtual time, \`--workers ${WORKERS}\``,
         target: `>= ${fmt(SPEED_TARGET, 0)}x real time on both cores, in one process`,
         measured: `${fmtAgainst(parallelSpeed, SPEED_TARGET, 0)}x (${fmt(parallelMs / 1000, 1)} s)`,
         status: judge(parallelSpeed >= SPEED_TARGET, quick),
+        interval: intervalAgainst(speeds(parallel), SPEED_TARGET, 0),
       },
       {
         benchmark: `1. virtual time, \`--workers ${WORKERS}\``,
         target: `< ${RSS_TARGET_MB} MB peak RSS`,
         measured: `${fmtAgainst(parallelRssMb, RSS_TARGET_MB, 0)} MB`,
         status: judge(parallelRssMb < RSS_TARGET_MB, quick),
+        interval: intervalAgainst(rssMbs(parallel), RSS_TARGET_MB, 0),
       },
     ],
     notes: [

@@ -3,7 +3,7 @@
  * a summary of every target, then one section per benchmark with its tables and notes.
  */
 import type { MachineInfo } from './machine.ts';
-import { fmt } from './stats.ts';
+import { fmt, medianInterval } from './stats.ts';
 
 export type Status = 'met' | 'missed' | 'not judged';
 
@@ -12,6 +12,8 @@ export interface Verdict {
   readonly target: string;
   readonly measured: string;
   readonly status: Status;
+  /** Where the median of the runs lies (intervalAgainst); absent for a figure that is not a median of runs. */
+  readonly interval?: string;
 }
 
 export interface Table {
@@ -67,6 +69,20 @@ export function judge(ok: boolean, quick: boolean): Status {
   return ok ? 'met' : 'missed';
 }
 
+/**
+ * A judged median's interval cell: the range that holds the median of the population these runs come from
+ * (medianInterval), and whether the target line falls inside it. Inside, these runs cannot tell met from missed.
+ */
+export function intervalAgainst(values: readonly number[], target: number, decimals: number): string {
+  const interval = medianInterval(values);
+  if (interval === null) return '-';
+  const inside = interval.low <= target && target <= interval.high;
+  return (
+    `${fmt(interval.low, decimals)} to ${fmt(interval.high, decimals)} (${fmt(interval.confidence * 100, 0)}%), ` +
+    (inside ? 'holds the line' : 'clear of the line')
+  );
+}
+
 export function renderReport(input: ReportInput): string {
   const { machine } = input;
   const out: string[] = [
@@ -85,12 +101,17 @@ export function renderReport(input: ReportInput): string {
     '## Targets',
     '',
     renderTable({
-      headers: ['benchmark', 'target', 'measured', 'status'],
-      textColumns: 4,
+      headers: ['benchmark', 'target', 'measured', 'status', 'interval of the median'],
+      textColumns: 5,
       rows: input.sections.flatMap((section) =>
-        section.verdicts.map((v) => [v.benchmark, v.target, v.measured, v.status]),
+        section.verdicts.map((v) => [v.benchmark, v.target, v.measured, v.status, v.interval ?? '-']),
       ),
     }),
+    '',
+    'Status judges the median. The interval is where the median of many more runs would lie, with the ' +
+      "confidence in brackets, from the runs' spread alone (two of the runs, taken in order; five runs give " +
+      'the lowest to the highest, at 94%). When it holds the target line, these runs cannot tell met from ' +
+      'missed: more runs narrow it.',
   ];
   for (const section of input.sections) {
     out.push('', `## ${section.title}`, '', ...section.intro);

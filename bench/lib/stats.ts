@@ -1,4 +1,4 @@
-/** The median of repeated runs, and number formatting for the report. */
+/** The median of repeated runs, how sure it is, and number formatting for the report. */
 
 /** The median (mean of the two middle values for an even count); NaN for no values. */
 export function median(values: readonly number[]): number {
@@ -16,6 +16,40 @@ export function medianOf<T>(runs: readonly T[], pick: (run: T) => number | null 
     if (typeof value === 'number' && Number.isFinite(value)) values.push(value);
   }
   return values.length === 0 ? null : median(values);
+}
+
+/**
+ * Where the median of the population a few runs were drawn from lies: two of the runs' values, taken in
+ * order, and the chance that an interval so chosen holds it. Distribution-free (the count of runs below the
+ * true median is binomial with p = 1/2), so it holds for the skewed, drifting times of this VM as well.
+ */
+export interface MedianInterval {
+  readonly low: number;
+  readonly high: number;
+  /** Exact: 1 - 2 P(B < k) for the k-th value from each end, B ~ Binomial(runs, 1/2). */
+  readonly confidence: number;
+}
+
+/**
+ * The narrowest interval between order statistics with at least `wanted` confidence, or the widest (lowest to
+ * highest value) when the runs are too few for that: five give 94% at most, nine give 96% from the second
+ * value of each end. Null for fewer than two finite values.
+ */
+export function medianInterval(values: readonly number[], wanted = 0.95): MedianInterval | null {
+  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
+  const n = sorted.length;
+  if (n < 2) return null;
+  // k-th value from each end (1-based); below = P(B <= k - 1), mass = P(B = k).
+  let k = 1;
+  let mass = 0.5 ** n;
+  let below = mass;
+  while (2 * (k + 1) <= n) {
+    mass = (mass * (n - k + 1)) / k;
+    if (1 - 2 * (below + mass) < wanted) break;
+    below += mass;
+    k++;
+  }
+  return { low: sorted[k - 1]!, high: sorted[n - k]!, confidence: 1 - 2 * below };
 }
 
 /**

@@ -2,8 +2,10 @@
  * The benchmarks' ratios: each pair of measurements run back to back gives one ratio (the report takes their
  * median), so that a drift of the machine's speed between pairs does not move it.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fmtAgainst, pairRatios } from '../../bench/lib/stats.ts';
+import { fmtAgainst, median, medianInterval, pairRatios } from '../../bench/lib/stats.ts';
+import { createRandom, exponential } from '../../src/core/random.ts';
 
 describe('pairRatios', () => {
   it('divides each measurement by its partner of the same index', () => {
@@ -34,5 +36,82 @@ describe('fmtAgainst', () => {
   it('gives up at four more decimals, and prints none as -', () => {
     expect(fmtAgainst(1.500000001, 1.5, 2)).toBe('1.500000');
     expect(fmtAgainst(null, 1.5, 2)).toBe('-');
+  });
+});
+
+/** P(B <= j) for B ~ Binomial(n, 1/2), summed from exact coefficients (n small enough for exact doubles). */
+function binomialBelow(n: number, j: number): number {
+  let sum = 0;
+  let coefficient = 1;
+  for (let i = 0; i <= j; i++) {
+    sum += coefficient;
+    coefficient = (coefficient * (n - i)) / (i + 1);
+  }
+  return sum / 2 ** n;
+}
+
+describe('medianInterval', () => {
+  it('takes the lowest and highest of five runs, which hold the median 15 times in 16', () => {
+    expect(medianInterval([1.69, 1.46, 1.59, 1.34, 1.57])).toEqual({
+      low: 1.34,
+      high: 1.69,
+      confidence: 0.9375,
+    });
+  });
+
+  it('narrows to inner runs once there are enough of them', () => {
+    const nine = [9, 1, 8, 2, 7, 3, 6, 4, 5];
+    expect(medianInterval(nine)).toEqual({ low: 2, high: 8, confidence: 1 - 20 / 512 });
+    // The fourteen pairs of benchmark 1 in the eighteenth session: the 1.5 line is still inside.
+    const fourteen = [1.69, 1.46, 1.59, 1.34, 1.57, 1.85, 1.51, 1.51, 1.58, 1.58, 1.27, 1.36, 1.64, 1.46];
+    const interval = medianInterval(fourteen);
+    expect(interval).toMatchObject({ low: 1.36, high: 1.64 });
+    expect(interval?.confidence).toBeCloseTo(1 - 2 * binomialBelow(14, 2), 12);
+  });
+
+  it('says nothing about fewer than two values, and skips values that are not numbers', () => {
+    expect(medianInterval([])).toBeNull();
+    expect(medianInterval([3])).toBeNull();
+    expect(medianInterval([3, Number.NaN])).toBeNull();
+    expect(medianInterval([3, Number.NaN, 1])).toEqual({ low: 1, high: 3, confidence: 0.5 });
+  });
+
+  it('picks the narrowest pair of order statistics with the confidence asked, around the median', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 2, maxLength: 40 }),
+        fc.double({ min: 0.5, max: 0.999, noNaN: true }),
+        (values, wanted) => {
+          const interval = medianInterval(values, wanted);
+          const n = values.length;
+          const sorted = [...values].sort((a, b) => a - b);
+          // The k-th from each end with coverage 1 - 2 P(B <= k - 1): the largest k reaching `wanted`, else 1.
+          let k = 1;
+          while (2 * (k + 1) <= n && 1 - 2 * binomialBelow(n, k) >= wanted) k++;
+          expect(interval?.low).toBe(sorted[k - 1]);
+          expect(interval?.high).toBe(sorted[n - k]);
+          expect(interval?.confidence).toBeCloseTo(1 - 2 * binomialBelow(n, k - 1), 9);
+          expect(interval!.low).toBeLessThanOrEqual(median(values));
+          expect(interval!.high).toBeGreaterThanOrEqual(median(values));
+        },
+      ),
+    );
+  });
+
+  it('holds the true median of a skewed distribution about as often as it says', () => {
+    // Exponential times (mean 1, median ln 2), 11 runs per trial: the interval claims 98.8%.
+    const random = createRandom('median-interval');
+    const trials = 4000;
+    let held = 0;
+    let claimed = 0;
+    for (let trial = 0; trial < trials; trial++) {
+      const runs = Array.from({ length: 11 }, () => exponential(random, 1));
+      const interval = medianInterval(runs)!;
+      claimed = interval.confidence;
+      if (interval.low <= Math.LN2 && Math.LN2 <= interval.high) held++;
+    }
+    expect(claimed).toBeCloseTo(1 - 2 * binomialBelow(11, 1), 12);
+    expect(held / trials).toBeGreaterThan(claimed - 0.01);
+    expect(held / trials).toBeLessThan(claimed + 0.01);
   });
 });
