@@ -39,12 +39,14 @@ export function medianInterval(values: readonly number[], wanted = 0.95): Median
   const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
   const n = sorted.length;
   if (n < 2) return null;
-  // k-th value from each end (1-based); below = P(B <= k - 1), mass = P(B = k).
+  // The k-th value from each end (1-based); below = P(B <= k - 1). P(B = k) is stepped in logs: 2^-n
+  // underflows past ~1,074 values, where the terms that matter are still well within a double.
   let k = 1;
-  let mass = 0.5 ** n;
-  let below = mass;
+  let logMass = -n * Math.LN2;
+  let below = Math.exp(logMass);
   while (2 * (k + 1) <= n) {
-    mass = (mass * (n - k + 1)) / k;
+    logMass += Math.log((n - k + 1) / k);
+    const mass = Math.exp(logMass);
     if (1 - 2 * (below + mass) < wanted) break;
     below += mass;
     k++;

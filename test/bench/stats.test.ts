@@ -69,6 +69,25 @@ describe('medianInterval', () => {
     expect(interval?.confidence).toBeCloseTo(1 - 2 * binomialBelow(14, 2), 12);
   });
 
+  it('stays exact for more runs than 2^-n can hold in a double', () => {
+    const n = 3000;
+    const runs = Array.from({ length: n }, (_, i) => i);
+    // The same choice in exact integers: the largest k with 2^n - 2 C(n, <= k - 1) >= 0.95 2^n.
+    const all = 2n ** BigInt(n);
+    let coefficient = 1n;
+    let below = 0n;
+    let k = 0;
+    while ((all - 2n * (below + coefficient)) * 100n >= 95n * all) {
+      below += coefficient;
+      coefficient = (coefficient * BigInt(n - k)) / BigInt(k + 1);
+      k++;
+    }
+    const interval = medianInterval(runs)!;
+    expect(k).toBe(1446);
+    expect(interval).toMatchObject({ low: k - 1, high: n - k });
+    expect(interval.confidence).toBeCloseTo(1 - Number((2n * below * 10n ** 15n) / all) / 1e15, 9);
+  });
+
   it('says nothing about fewer than two values, and skips values that are not numbers', () => {
     expect(medianInterval([])).toBeNull();
     expect(medianInterval([3])).toBeNull();
