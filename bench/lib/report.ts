@@ -83,6 +83,22 @@ export function intervalAgainst(values: readonly number[], target: number, decim
   );
 }
 
+function ordinal(k: number): string {
+  const tens = k % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][k % 10] ?? 'th');
+  return `${k}${suffix}`;
+}
+
+/** Which two of `runs` runs medianInterval takes, in words: "5 runs give the lowest and the highest, at 94%". */
+export function intervalRule(runs: number): string {
+  const interval = medianInterval(Array.from({ length: runs }, (_, index) => index));
+  if (interval === null) return 'one run gives none';
+  const k = interval.low + 1;
+  const which =
+    k === 1 ? 'the lowest and the highest' : `the ${ordinal(k)} lowest and the ${ordinal(k)} highest`;
+  return `${runs} runs give ${which}, at ${fmt(interval.confidence * 100, 0)}%`;
+}
+
 export function renderReport(input: ReportInput): string {
   const { machine } = input;
   const out: string[] = [
@@ -109,9 +125,8 @@ export function renderReport(input: ReportInput): string {
     }),
     '',
     'Status judges the median. The interval is where the median of many more runs would lie, with the ' +
-      "confidence in brackets, from the runs' spread alone (two of the runs, taken in order; five runs give " +
-      'the lowest to the highest, at 94%). When it holds the target line, these runs cannot tell met from ' +
-      'missed: more runs narrow it.',
+      `confidence in brackets, from the runs' spread alone (two of the runs, taken in order: ${intervalRule(input.runs)}). ` +
+      'When it holds the target line, these runs cannot tell met from missed: more runs narrow it.',
   ];
   for (const section of input.sections) {
     out.push('', `## ${section.title}`, '', ...section.intro);
