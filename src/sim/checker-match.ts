@@ -8,7 +8,7 @@
  * sale of the group goes to a sale left without one (mismatched). Two colliding sales with identical
  * content cannot be told apart at all, and only one of them counts as stored.
  */
-import type { SaleKey, TransactionLocal } from '../core/transaction-local.ts';
+import type { SaleKey, SaleKeyLists, TransactionLocal } from '../core/transaction-local.ts';
 import { sameSale } from './checker-compare.ts';
 import type { MatchKey } from './checker-types.ts';
 import type { LedgerRow } from './ledger-row.ts';
@@ -61,6 +61,11 @@ export function matchKeyOf(ledger: readonly LedgerRow[]): MatchKey {
 
 export function saleKey(sale: SaleKey, matchedBy: MatchKey): string {
   return matchedBy === 'offline-id' ? sale.offlineId : sale.offlineReference;
+}
+
+/** saleKey of every row, from a file's key lists. */
+export function saleKeyList(keys: SaleKeyLists, matchedBy: MatchKey): readonly string[] {
+  return matchedBy === 'offline-id' ? keys.offlineIds : keys.offlineReferences;
 }
 
 /** FNV-1a, 32 bits: counts keys without keeping them. Two keys with one hash only cost the exact path. */

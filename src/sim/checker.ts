@@ -18,7 +18,7 @@
  */
 import type { SaleKey, SaleKeyLists, TransactionLocal } from '../core/transaction-local.ts';
 import { saleDifferences } from './checker-compare.ts';
-import { assignGroup, hashKey, LedgerIndex, matchKeyOf, saleKey } from './checker-match.ts';
+import { assignGroup, hashKey, LedgerIndex, matchKeyOf, saleKey, saleKeyList } from './checker-match.ts';
 import {
   type CheckInput,
   type CheckResult,
@@ -189,8 +189,7 @@ export class InvariantCheck {
 
   /** First pass: every row's keys, once. */
   count(keys: SaleKeyLists): void {
-    const matchKeys = this.matchedBy === 'offline-id' ? keys.offlineIds : keys.offlineReferences;
-    for (const key of matchKeys) bump(this.keyCounts, hashKey(key));
+    for (const key of saleKeyList(keys, this.matchedBy)) bump(this.keyCounts, hashKey(key));
     for (const reference of keys.offlineReferences) bump(this.referenceCounts, hashKey(reference));
   }
 
