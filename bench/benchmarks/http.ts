@@ -213,6 +213,10 @@ function row(name: string, sides: readonly Side[]): string[] {
     fmt(medianOf(sides, serverCpuPerRequest), 2),
     fmt(medianOf(sides, serverBusyPercent), 0),
     fmt(medianOf(sides, generatorCpuPerRequest), 2),
+    fmt(
+      medianOf(sides, (s) => s.result.figures.generatorBusyP99),
+      0,
+    ),
     fmt(medianOf(sides, coresCeiling), 0),
   ];
 }
@@ -285,6 +289,7 @@ export async function httpBenchmark(ctx: BenchContext): Promise<Section> {
           'server CPU / request (ms)',
           'server busy (% of a core)',
           'generator CPU / request (ms)',
+          "syncsim's thread busy, p99 (%)",
           `${CORES}-core ceiling (requests/s)`,
         ],
         rows: outcomes.flatMap((outcome) => {
@@ -299,7 +304,7 @@ export async function httpBenchmark(ctx: BenchContext): Promise<Section> {
               `${label}: ratio syncsim / autocannon (median of the pairs)`,
               fmt(outcome.ratio, 2),
               outcome.pairs.map((value) => fmt(value, 2)).join(', '),
-              ...Array<string>(10).fill(''),
+              ...Array<string>(11).fill(''),
             ],
           ];
         }),
@@ -336,6 +341,10 @@ export async function httpBenchmark(ctx: BenchContext): Promise<Section> {
         `generator CPU per request): the most requests per second the ${CORES} cores could carry if neither process ` +
         "ever waited. A side that reaches it is bound by the machine, whatever the server's busy share; one far " +
         "below it (autocannon's) is bound by the server's handler thread.",
+      "syncsim's thread busy: the run's own `generator.busyPercent.p99` (summary.json), the share of its " +
+        "busiest wall seconds (1% of the run's) its event loop spent working rather than waiting: near 100%, " +
+        'the devices had no time to spare and their requests queued behind their own work; at 90% or more ' +
+        '`syncsim run` warns that its generator fell behind.',
       'The core and the HTTP transport alone (backlog drain only, after each pair, against a fresh server): ' +
         "the generator's floor. As many devices made with the real core, over files opened as a run opens them, " +
         'each given as many sales, then drained all at once with `syncPendingTransactions` over the HTTP ' +

@@ -2,7 +2,8 @@
  * histograms.json: the run's metrics snapshot as is (counters, encoded histograms, per-minute timeline), the
  * input `merge` adds up exactly across shards (mergeMetricsSnapshots).
  */
-import { METRICS_SNAPSHOT_VERSION, type MetricsSnapshot } from '../sim/metrics.ts';
+import { createHistogram, encodeHistogram } from '../sim/histogram.ts';
+import { HISTOGRAM_NAMES, METRICS_SNAPSHOT_VERSION, type MetricsSnapshot } from '../sim/metrics.ts';
 
 export function renderHistogramsJson(metrics: MetricsSnapshot): string {
   return `${JSON.stringify(metrics, null, 2)}\n`;
@@ -27,5 +28,12 @@ export function parseHistogramsJson(text: string): MetricsSnapshot {
       throw new TypeError(`histograms.json: ${field} is not an object`);
   }
   if (!Array.isArray(snapshot.timeline)) throw new TypeError('histograms.json: timeline is not an array');
-  return value as MetricsSnapshot;
+  const histograms = { ...(snapshot.histograms as Record<string, unknown>) };
+  for (const name of HISTOGRAM_NAMES) {
+    // A histogram added since the file was written (generatorLagMs) reads as one that recorded nothing.
+    histograms[name] ??= encodeHistogram(createHistogram());
+    if (typeof histograms[name] !== 'string')
+      throw new TypeError(`histograms.json: histograms.${name} is not an encoded histogram (a string)`);
+  }
+  return { ...(value as MetricsSnapshot), histograms: histograms as MetricsSnapshot['histograms'] };
 }

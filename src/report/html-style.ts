@@ -52,6 +52,7 @@ td.wrap { word-break: break-word; }
 tr.failing td { background: #fff5f5; }
 tr.diff td { background: var(--warn-bg); }
 .note { color: var(--muted); }
+.warning { border-left: 4px solid var(--warn); background: var(--warn-bg); padding: 8px 12px; border-radius: 4px; }
 .tables { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 8px 24px; }
 details.violation { border: 1px solid var(--line); border-left: 4px solid var(--fail); border-radius: 6px;
   padding: 8px 14px 10px; margin: 10px 0; break-inside: avoid; }

@@ -30,7 +30,10 @@ import {
 import { REPORT_CSS } from './html-style.ts';
 import {
   allViolations,
+  generatorLine,
+  generatorWarning,
   invariantRows,
+  latencyRows,
   noCheckNote,
   outcomes,
   type ReportInput,
@@ -69,7 +72,9 @@ function header(input: ReportInput): SafeHtml {
   if (Object.keys(summary.policyOverrides).length > 0) meta.unshift(['policy', formatPolicy(summary)]);
   if (merged !== null) meta.push(['merged', `${merged}: ${(input.shards ?? []).join(', ')}`]);
   if (summary.interrupted) meta.push(['interrupted', 'yes: stopped early, no heal phase; a partial report']);
+  const lagging = generatorWarning(summary);
   return html`<header class="verdict ${verdictClass(summary)}"><div class="badge">${verdictOf(summary).split(' ')[0]}</div><div><h1>${summary.scenario}</h1><p class="sub">${sub.map((part, i) => html`${i > 0 ? html`<span class="sep">·</span>` : ''}${part}`)}</p></div></header>
+${lagging === null ? '' : html`<p class="warning" id="generator-lag"><b>Warning.</b> ${lagging.join(' ')}</p>`}
 <dl class="meta">${meta.map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>`;
 }
 
@@ -171,17 +176,12 @@ function statsSection(summary: Summary, outcomeChart: Chart): SafeHtml {
 }
 
 function latencySection(summary: Summary, charts: readonly Chart[]): SafeHtml {
-  const { latency } = summary;
-  const rows: [string, (typeof latency)['requestMs']][] = [
-    ['request', latency.requestMs],
-    ['time-to-sync, all sales', latency.timeToSyncMs],
-    ['time-to-sync, sold online', latency.timeToSyncOnlineMs],
-    ['time-to-sync, sold offline', latency.timeToSyncOfflineMs],
-  ];
+  const rows = latencyRows(summary);
+  const generator = generatorLine(summary);
   return html`<section id="latency"><h2>Latency</h2><table><thead><tr><th></th><th class="num">count</th>${PERCENTILE_KEYS.map((k) => html`<th class="num">${k}</th>`)}</tr></thead><tbody>${rows.map(
     ([name, p]) =>
       html`<tr><td>${name}</td><td class="num">${formatNumber(p.count)}</td>${PERCENTILE_KEYS.map((k) => html`<td class="num">${formatPercentile(p, k)}</td>`)}</tr>`,
-  )}</tbody></table><div class="charts">${charts.map(figure)}</div></section>`;
+  )}</tbody></table>${generator === null ? '' : html`<p class="note" id="generator">Load generator (wall clock, sampled over the load): ${generator}.</p>`}<div class="charts">${charts.map(figure)}</div></section>`;
 }
 
 // --- violations -------------------------------------------------------------------------------------------

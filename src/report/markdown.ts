@@ -15,7 +15,10 @@ import {
 } from './format.ts';
 import {
   allViolations,
+  generatorLine,
+  generatorWarning,
   invariantRows,
+  latencyRows,
   noCheckNote,
   outcomes,
   type ReportInput,
@@ -60,6 +63,9 @@ export function renderMarkdown(input: ReportInput, options: MarkdownOptions): st
   const verdict = verdictOf(summary);
   const mark = summary.passed && !summary.interrupted ? '✅' : '❌';
   lines.push(`# ${mark} ${verdict}: ${e(summary.scenario)}`, '');
+
+  const lagging = generatorWarning(summary);
+  if (lagging !== null) lines.push(`> ⚠️ **Warning.** ${e(lagging.join(' '))}`, '');
 
   const failing = summary.thresholds.filter((t) => !t.ok).length;
   lines.push(
@@ -123,7 +129,7 @@ export function renderMarkdown(input: ReportInput, options: MarkdownOptions): st
     '',
   );
 
-  const { sales, requests, latency } = summary;
+  const { sales, requests } = summary;
   lines.push('## Sales', '');
   lines.push(
     ...table(
@@ -166,16 +172,10 @@ export function renderMarkdown(input: ReportInput, options: MarkdownOptions): st
     lines.push(`By status: ${statuses.map((o) => `${o.label} × ${formatNumber(o.count)}`).join(', ')}.`, '');
 
   lines.push('## Latency', '');
-  const latencyRows: [string, (typeof latency)['requestMs']][] = [
-    ['request', latency.requestMs],
-    ['time-to-sync', latency.timeToSyncMs],
-    ['time-to-sync, sold online', latency.timeToSyncOnlineMs],
-    ['time-to-sync, sold offline', latency.timeToSyncOfflineMs],
-  ];
   lines.push(
     ...table(
       ['', 'count', ...PERCENTILE_KEYS],
-      latencyRows.map(([name, p]) => [
+      latencyRows(summary).map(([name, p]) => [
         name,
         formatNumber(p.count),
         ...PERCENTILE_KEYS.map((key) => formatPercentile(p, key)),
@@ -183,6 +183,9 @@ export function renderMarkdown(input: ReportInput, options: MarkdownOptions): st
     ),
     '',
   );
+  const generator = generatorLine(summary);
+  if (generator !== null)
+    lines.push(`Load generator (wall clock, sampled over the load): ${e(generator)}.`, '');
 
   lines.push('## Violations', '');
   if (input.check === undefined || input.check === null) {

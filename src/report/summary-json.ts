@@ -31,6 +31,7 @@ const SUMMARY_KEYS = [
   'requests',
   'latency',
   'batches',
+  'generator',
   'server',
   'crashes',
   'invariants',
@@ -65,6 +66,10 @@ const NESTED: Readonly<Partial<Record<(typeof SUMMARY_KEYS)[number], KeyOrder>>>
   batches: [
     ['rows', PERCENTILES],
     ['bytes', PERCENTILES],
+  ],
+  generator: [
+    ['lagMs', PERCENTILES],
+    ['busyPercent', PERCENTILES],
   ],
   server: ['duplicatesReported', 'rowsRejected', 'ledgerRows'],
   invariants: ['checked', ...VIOLATION_KINDS, 'matchedBy'],

@@ -28,6 +28,9 @@ export interface MetricsSummary {
   readonly requests: RequestsSummary;
   readonly latency: LatencySummary;
   readonly batches: { readonly rows: Percentiles; readonly bytes: Percentiles };
+  /** The generator's lag, wall ms, and busy share per wall second, percent; no data in virtual time. */
+  readonly generatorLagMs: Percentiles;
+  readonly generatorBusyPercent: Percentiles;
   readonly duplicates: number;
   readonly rejectedRows: number;
   readonly salesCreated: number;
@@ -57,6 +60,8 @@ export function summariseMetrics(snapshot: MetricsSnapshot): MetricsSummary {
       timeToSyncOfflineMs: percentilesOfEncoded(h.timeToSyncOfflineMs),
     },
     batches: { rows: percentilesOfEncoded(h.batchRows), bytes: percentilesOfEncoded(h.batchBytes) },
+    generatorLagMs: percentilesOfEncoded(h.generatorLagMs),
+    generatorBusyPercent: percentilesOfEncoded(h.generatorBusyPercent),
     duplicates: c.duplicates,
     rejectedRows: c.rejectedRows,
     salesCreated: c.salesCreated,

@@ -14,6 +14,8 @@
  * - rows and bytes per batch are recorded for requests only.
  * - time-to-sync is recorded once per sale, the first time its device marks it `synced`, in virtual ms
  *   from its creation (device clocks may jump; the run's clock does not).
+ * - the generator's lag (wall ms, sampled every 20 ms) and busy share (percent, each wall second) are recorded
+ *   in real time only (generator-meter.ts). Virtual time waits on nothing: they stay empty.
  */
 import {
   createHistogram,
@@ -82,6 +84,8 @@ export const HISTOGRAM_NAMES = [
   'timeToSyncOfflineMs',
   'batchRows',
   'batchBytes',
+  'generatorLagMs',
+  'generatorBusyPercent',
 ] as const;
 export type HistogramName = (typeof HISTOGRAM_NAMES)[number];
 
@@ -143,6 +147,8 @@ export class MetricsRecorder implements MetricsSink {
     timeToSyncOfflineMs: createHistogram(),
     batchRows: createHistogram(),
     batchBytes: createHistogram(),
+    generatorLagMs: createHistogram(),
+    generatorBusyPercent: createHistogram(),
   };
   private readonly timeline: TimelineRecorder;
 
@@ -205,6 +211,16 @@ export class MetricsRecorder implements MetricsSink {
       timeToSyncMs,
     );
     this.timeline.addSaleSynced(atMs);
+  }
+
+  /** The generator's probe timer fired lateMs (wall) after it was due. */
+  recordGeneratorLag(lateMs: number): void {
+    recordValue(this.histograms.generatorLagMs, lateMs);
+  }
+
+  /** The share of a wall second the generator's thread was busy, in percent. */
+  recordGeneratorBusy(percent: number): void {
+    recordValue(this.histograms.generatorBusyPercent, percent);
   }
 
   recordCrash(_atMs: number): void {

@@ -8,7 +8,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { policyFromConfig } from '../core/policy.ts';
 import type { Logger } from '../core/ports.ts';
-import { createRealClock } from '../core/real-clock.ts';
+import { createRealClock, type RealClock } from '../core/real-clock.ts';
 import {
   type BackendConnection,
   type ConnectOptions,
@@ -20,6 +20,7 @@ import { createCatalog } from './catalog.ts';
 import { type CheckResult, InvariantCheck } from './checker.ts';
 import { DeviceFleet, type HarnessError } from './device-fleet.ts';
 import { deviceIdentity, shardIndices } from './fleet.ts';
+import { GeneratorMeter } from './generator-meter.ts';
 import type { LedgerSource } from './ledger/ledger-source.ts';
 import { parseLedgerSpec, resolveLedgerMapping } from './ledger/ledger-spec.ts';
 import { openLedgerSource } from './ledger/open-ledger-source.ts';
@@ -105,7 +106,7 @@ export async function runSimulation(
   // Opened before anything else, so a wrong ledger fails the run before any device starts.
   const ledgerSource =
     options.ledgerSource !== undefined ? options.ledgerSource : await openTargetLedger(target, options.token);
-  const { clock, virtualClock, disposeClock } = makeClock(sim.startEpochMs, realtime);
+  const { clock, virtualClock, realClock, disposeClock } = makeClock(sim.startEpochMs, realtime);
   const indices = shardIndices(sim.devices.count, shard);
   // A shard checks its own devices against the ledger: server rows of other devices are out of its scope.
   const deviceIds =
@@ -125,6 +126,7 @@ export async function runSimulation(
   });
 
   const metrics = new MetricsRecorder({ originMs: 0 });
+  const meter = realClock === null ? null : new GeneratorMeter(metrics, realClock);
   const traces = new TraceRecorder({ metrics });
   let fleet: DeviceFleet | null = null;
   let phases: PhaseOutcome;
@@ -145,7 +147,17 @@ export async function runSimulation(
       maxOpenDevices: options.maxOpenDevices,
       logger: options.logger,
     });
-    phases = await runPhases(fleet, { sim, clock, virtualClock, connection, metrics, options, realtime });
+    phases = await runPhases(fleet, {
+      sim,
+      clock,
+      virtualClock,
+      connection,
+      metrics,
+      meter,
+      options,
+      realtime,
+    });
+    meter?.stop(); // the load is over: the check that follows blocks the loop by design
     const checking = new InvariantCheck({
       localFailures: traces.localFailures(),
       ledger: await connection.readLedger(deviceIds),
@@ -220,6 +232,8 @@ interface PhaseContext {
   readonly virtualClock: VirtualClock | null;
   readonly connection: BackendConnection;
   readonly metrics: MetricsRecorder;
+  /** Real time only. */
+  readonly meter: GeneratorMeter | null;
   readonly options: RunOptions;
   readonly realtime: { readonly speed: number } | null;
 }
@@ -260,6 +274,7 @@ async function runPhases(fleet: DeviceFleet, context: PhaseContext): Promise<Pha
   every(virtualClock !== null ? MINUTE_MS : 1_000 * (context.realtime?.speed ?? 1), progress);
 
   await fleet.start();
+  context.meter?.start(); // stopped by the caller when the phases end
   const faultStartMs = clock.monotonic();
   fleet.scheduleFaultPhase(faultStartMs);
   phase = 'fault';
@@ -299,13 +314,18 @@ async function runPhases(fleet: DeviceFleet, context: PhaseContext): Promise<Pha
 function makeClock(
   startEpochMs: number,
   realtime: { speed: number } | null,
-): { clock: SimClock; virtualClock: VirtualClock | null; disposeClock: () => void } {
+): {
+  clock: SimClock;
+  virtualClock: VirtualClock | null;
+  realClock: RealClock | null;
+  disposeClock: () => void;
+} {
   if (realtime === null) {
     const virtualClock = new VirtualClock(startEpochMs);
-    return { clock: virtualClock, virtualClock, disposeClock: () => {} };
+    return { clock: virtualClock, virtualClock, realClock: null, disposeClock: () => {} };
   }
   const realClock = createRealClock(realtime.speed);
-  return { clock: realClock, virtualClock: null, disposeClock: () => realClock.dispose() };
+  return { clock: realClock, virtualClock: null, realClock, disposeClock: () => realClock.dispose() };
 }
 
 /** Lets scenario time pass until `untilMs` (elapsed) or until `stop` says so. */

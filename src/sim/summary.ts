@@ -39,7 +39,7 @@ export interface Summary {
   readonly devices: number;
   readonly shard: { readonly index: number; readonly count: number } | null;
   readonly backend: string;
-  /** Wall-clock seconds the run took: the only field that differs between two runs of one seed. */
+  /** Wall-clock seconds the run took: with `generator`, the fields that differ between two runs of one seed. */
   readonly wallSeconds: number;
   readonly simulatedSeconds: number;
   readonly interrupted: boolean;
@@ -58,6 +58,19 @@ export interface Summary {
   readonly requests: MetricsSummary['requests'];
   readonly latency: MetricsSummary['latency'];
   readonly batches: { readonly rows: Percentiles; readonly bytes: Percentiles };
+  /**
+   * The load generator itself, in real time, sampled evenly over the phases that send load (no data in virtual
+   * time, where nothing waits on it). Each p99 is what the thread had for 1% of the run.
+   */
+  readonly generator: {
+    /**
+     * How late (wall ms) syncsim's thread ran a timer due every 20 ms. A high p99: requests went out later
+     * than the scenario asked, and latencies include waiting in syncsim.
+     */
+    readonly lagMs: Percentiles;
+    /** The share (%) of each wall second the thread ran callbacks rather than waited. Near 100: no time to spare. */
+    readonly busyPercent: Percentiles;
+  };
   readonly server: {
     readonly duplicatesReported: number;
     readonly rowsRejected: number;
@@ -127,6 +140,7 @@ export function buildSummary(input: SummaryInput): Summary {
     requests: metrics.requests,
     latency: metrics.latency,
     batches: metrics.batches,
+    generator: { lagMs: metrics.generatorLagMs, busyPercent: metrics.generatorBusyPercent },
     server: {
       duplicatesReported: metrics.duplicates,
       rowsRejected: metrics.rejectedRows,
@@ -140,9 +154,13 @@ export function buildSummary(input: SummaryInput): Summary {
   };
 }
 
-/** The summary with wall-clock fields zeroed: two runs of one seed in virtual time must be equal on this. */
-export function deterministicPart(summary: Summary): Summary {
-  return { ...summary, wallSeconds: 0 };
+/**
+ * The summary without its wall-clock fields (the wall time zeroed, the generator's samples left out): two runs of
+ * one seed in virtual time must be equal on this, and a summary written before the lag was measured still is.
+ */
+export function deterministicPart(summary: Summary): Omit<Summary, 'generator'> {
+  const { generator: _wallClock, ...rest } = summary;
+  return { ...rest, wallSeconds: 0 };
 }
 
 const NO_PERCENTILES: Percentiles = { count: 0, p50: null, p90: null, p99: null, max: null };
@@ -180,6 +198,8 @@ export function templateSummary(): Summary {
         timeToSyncOfflineMs: NO_PERCENTILES,
       },
       batches: { rows: NO_PERCENTILES, bytes: NO_PERCENTILES },
+      generatorLagMs: NO_PERCENTILES,
+      generatorBusyPercent: NO_PERCENTILES,
       duplicates: 0,
       rejectedRows: 0,
       salesCreated: 0,

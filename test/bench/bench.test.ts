@@ -83,8 +83,17 @@ describe('bench --quick', () => {
       const generator = header.findIndex((cell) => cell.trim() === 'generator CPU / request (ms)');
       expect(generator).toBeGreaterThan(column);
       expect(cannon[generator]?.trim()).toMatch(/^\d+\.\d+$/);
-      expect(header[generator + 1]?.trim()).toBe(`${availableParallelism()}-core ceiling (requests/s)`);
-      expect(cannon[generator + 1]?.trim()).toMatch(/^[1-9][\d,]*$/);
+      const ceiling = header.findIndex(
+        (cell) => cell.trim() === `${availableParallelism()}-core ceiling (requests/s)`,
+      );
+      expect(ceiling).toBeGreaterThan(generator);
+      expect(cannon[ceiling]?.trim()).toMatch(/^[1-9][\d,]*$/);
+      // How busy syncsim's own thread was, from its summary: syncsim's rows only.
+      const busy = header.findIndex((cell) => cell.trim() === "syncsim's thread busy, p99 (%)");
+      const syncsim = http.find((line) => /^\| backlog drain: syncsim/.test(line))?.split('|') ?? [];
+      expect(syncsim[busy]?.trim()).toMatch(/^\d+$/);
+      expect(Number(syncsim[busy])).toBeLessThanOrEqual(100);
+      expect(cannon[busy]?.trim()).toBe('-');
       // The judged drain's floor, the core and the HTTP transport without the simulator, has its own row.
       const floor = http.find((line) =>
         /^\| backlog drain: the core and the HTTP transport alone/.test(line),

@@ -6,6 +6,7 @@ import { renderSummaryJson } from '../../src/report/summary-json.ts';
 import { REPORT_FILES, renderReports, writeReports } from '../../src/report/write-reports.ts';
 import { VIOLATION_KINDS } from '../../src/sim/checker-types.ts';
 import { mergeMetricsSnapshots } from '../../src/sim/metrics-merge.ts';
+import { summariseMetrics } from '../../src/sim/metrics-summary.ts';
 import type { Summary } from '../../src/sim/summary.ts';
 import { type SmallRun, smallRun } from './fixture.ts';
 
@@ -141,6 +142,22 @@ describe('histograms.json', () => {
   it('refuses a file that is not a snapshot', () => {
     expect(() => parseHistogramsJson('{"version": 99}')).toThrow(/version/);
     expect(() => parseHistogramsJson('[]')).toThrow(/object/);
+    const text = read('histograms.json');
+    const broken = JSON.parse(text) as { histograms: Record<string, unknown> };
+    broken.histograms.requestMs = 42;
+    expect(() => parseHistogramsJson(JSON.stringify(broken))).toThrow(
+      /histograms\.requestMs is not an encoded/,
+    );
+  });
+
+  it("reads a file written before the generator's lag was measured as one that recorded no lag", () => {
+    const older = JSON.parse(read('histograms.json')) as { histograms: Record<string, unknown> };
+    delete older.histograms.generatorLagMs;
+    const snapshot = parseHistogramsJson(JSON.stringify(older));
+    expect(summariseMetrics(snapshot).generatorLagMs.count).toBe(0);
+    expect(mergeMetricsSnapshots([snapshot, run.result.metrics]).counters.requests).toBe(
+      2 * run.result.metrics.counters.requests,
+    );
   });
 });
 

@@ -118,6 +118,8 @@ describe('parseThreshold', () => {
       'sales.notRecorded',
       'heal.converged',
       'harnessErrors',
+      'generator.busyPercent.p99',
+      'generator.lagMs.p99',
     ]) {
       expect(fields).toContain(field);
     }
@@ -174,6 +176,9 @@ describe('evaluateThreshold', () => {
   it('a metric without data fails with "no data"', () => {
     const result = evaluateThreshold(parseThreshold('latency.requestMs.p99 < 2000'), templateSummary());
     expect(result).toMatchObject({ ok: false, actual: null, error: 'no data' });
+    // The generator is measured in real time only: gating a virtual run on it is a gate on nothing.
+    const busy = evaluateThreshold(parseThreshold('generator.busyPercent.p99 < 90'), templateSummary());
+    expect(busy).toMatchObject({ ok: false, actual: null, error: 'no data' });
   });
 
   it('compares with each operator', () => {

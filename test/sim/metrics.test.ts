@@ -26,6 +26,7 @@ type Action =
       readonly outcome: RequestOutcome;
     }
   | { readonly type: 'synced'; readonly ttsMs: number; readonly online: boolean }
+  | { readonly type: 'lag'; readonly lateMs: number }
   | { readonly type: 'created' | 'offline' | 'duplicate' | 'rejected' | 'crash' | 'local-failure' };
 
 interface Step {
@@ -63,6 +64,7 @@ function randomRun(seed: number, steps: number, devices: number): Step[] {
       'rejected',
       'crash',
       'local-failure',
+      'lag',
     ] as const);
     let action: Action;
     if (kind === 'request') {
@@ -79,6 +81,8 @@ function randomRun(seed: number, steps: number, devices: number): Step[] {
         ttsMs: Math.floor(random.next() ** 2 * 3_600_000),
         online: random.next() < 0.5,
       };
+    } else if (kind === 'lag') {
+      action = { type: 'lag', lateMs: Math.floor(random.next() ** 4 * 2_000) };
     } else {
       action = { type: kind };
     }
@@ -118,6 +122,9 @@ function feed(recorder: MetricsRecorder, { atMs, action }: Step): void {
       return;
     case 'local-failure':
       recorder.recordLocalFailure(atMs);
+      return;
+    case 'lag':
+      recorder.recordGeneratorLag(action.lateMs);
   }
 }
 
@@ -272,6 +279,22 @@ describe('MetricsRecorder', () => {
     const summary = summariseMetrics(new MetricsRecorder().snapshot());
     expect(summary.requests.errorRate).toBeNull();
     expect(summary.latency.timeToSyncMs.p99).toBeNull();
+    expect(summary.generatorLagMs).toEqual({ count: 0, p50: null, p90: null, p99: null, max: null });
+  });
+
+  it("keeps the generator's lag in a histogram of its own, apart from the traffic and the timeline", () => {
+    const recorder = new MetricsRecorder({ originMs: ORIGIN });
+    for (const lateMs of [0.4, 3, 3, 12.6, -1]) recorder.recordGeneratorLag(lateMs);
+    const snapshot = recorder.snapshot();
+    expect(summariseMetrics(snapshot).generatorLagMs).toEqual({
+      count: 5,
+      p50: 3,
+      p90: 13,
+      p99: 13,
+      max: 13,
+    });
+    expect(snapshot.counters).toEqual(new MetricsRecorder().snapshot().counters);
+    expect(snapshot.timeline).toEqual([]);
   });
 
   it('fills the timeline densely between the first and last minute, and keeps the last gauges of a minute', () => {
@@ -336,6 +359,7 @@ describe('mergeMetricsSnapshots', () => {
     const shards = record(run, 6, 2, lastMinute);
     const merged = mergeMetricsSnapshots(shards);
     expect(whole!.counters.requests).toBeGreaterThan(500);
+    expect(summariseMetrics(whole!).generatorLagMs.count).toBeGreaterThan(100);
     expect(merged.counters).toEqual(whole!.counters);
     expect(summariseMetrics(merged)).toEqual(summariseMetrics(whole!));
     expect(merged.histograms).toEqual(whole!.histograms);

@@ -80,6 +80,10 @@ describe('runSimulation determinism', () => {
     expect(first.summary.requests.offlineSkips).toBeGreaterThan(0);
 
     expect(deterministicPart(second.summary)).toEqual(deterministicPart(first.summary));
+    // Virtual time waits on nothing: the generator's wall-clock fields, left out above, are empty.
+    const nothing = { count: 0, p50: null, p90: null, p99: null, max: null };
+    expect(first.summary.generator).toEqual({ lagMs: nothing, busyPercent: nothing });
+    expect(second.summary.generator).toEqual(first.summary.generator);
     expect(JSON.stringify(second.metrics)).toBe(JSON.stringify(first.metrics));
     expect(JSON.stringify(second.check)).toBe(JSON.stringify(first.check));
   });

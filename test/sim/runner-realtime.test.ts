@@ -80,6 +80,11 @@ describe('runSimulation in real time over HTTP', () => {
       // (which would read as tens of seconds): capacity plans made with --speed depend on it.
       expect(summary.latency.requestMs.p50).toBeGreaterThanOrEqual(20);
       expect(summary.latency.requestMs.p50).toBeLessThan(2_000);
+      // The generator measured itself over the run (10 scenario minutes: at least a second of wall time).
+      expect(summary.generator.lagMs.count).toBeGreaterThanOrEqual(10);
+      expect(summary.generator.lagMs.p50).toBeGreaterThanOrEqual(0);
+      expect(summary.generator.busyPercent.count).toBeGreaterThanOrEqual(1);
+      expect(summary.generator.busyPercent.max).toBeLessThanOrEqual(100);
     },
     REALTIME_TIMEOUT_MS,
   );

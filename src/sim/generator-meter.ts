@@ -1,0 +1,69 @@
+/**
+ * How well the load generator kept up in a real-time run, sampled evenly in wall time over the phases that send
+ * load (from the first sale to the end of the heal phase: opening and checking the device files block the loop
+ * by design). The two measures Fastify's under-pressure takes, into the run's metrics:
+ * - lag: a probe timer due every LAG_SAMPLE_MS records how late it fired (`generatorLagMs`). Catches the thread
+ *   blocked for long stretches at a time.
+ * - busy: each wall second, the share of it the thread ran callbacks rather than waited for I/O or timers
+ *   (Node's event-loop utilisation, `generatorBusyPercent`). Catches a thread that never blocks for long but
+ *   never rests either: a backlog drain sending as fast as it can.
+ * Sampled evenly, a burst that saturates the thread (a reconnect storm, a drain) shows in the p99 of a long
+ * quiet run, and shards' samples add up exactly. Each worker thread has a loop of its own, so a shard measures
+ * its own thread. Wall clock by nature: measured for the summary, never fed back into the simulation.
+ */
+import type { EventLoopUtilization } from 'node:perf_hooks';
+import type { RealClock } from '../core/real-clock.ts';
+import type { MetricsRecorder } from './metrics.ts';
+
+/** Wall ms between two lag samples: 50 a second, enough for a p99 of a short run, and cheap. */
+export const LAG_SAMPLE_MS = 20;
+/** Wall ms a busy share is taken over. */
+export const BUSY_WINDOW_MS = 1_000;
+/** The last, partial window counts when at least this long: shorter ones say little. */
+const BUSY_WINDOW_MIN_MS = BUSY_WINDOW_MS / 2;
+
+export class GeneratorMeter {
+  private window: EventLoopUtilization | null = null;
+  private readonly cancels: (() => void)[] = [];
+
+  constructor(
+    private readonly metrics: MetricsRecorder,
+    private readonly clock: RealClock,
+  ) {}
+
+  start(): void {
+    if (this.window !== null) return;
+    this.window = performance.eventLoopUtilization();
+    this.every(LAG_SAMPLE_MS, (lateMs) => this.metrics.recordGeneratorLag(lateMs));
+    this.every(BUSY_WINDOW_MS, () => this.closeWindow(0));
+  }
+
+  /** Ends the measurement, counting the last window if it is long enough. Idempotent. */
+  stop(): void {
+    for (const cancel of this.cancels.splice(0)) cancel();
+    if (this.window !== null) this.closeWindow(BUSY_WINDOW_MIN_MS);
+    this.window = null;
+  }
+
+  private closeWindow(minMs: number): void {
+    if (this.window === null) return;
+    const now = performance.eventLoopUtilization();
+    const share = performance.eventLoopUtilization(now, this.window);
+    if (share.idle + share.active >= minMs) this.metrics.recordGeneratorBusy(share.utilization * 100);
+    this.window = now;
+  }
+
+  /** Runs task every periodMs of wall time (whatever the clock's speed), with how late it ran. */
+  private every(periodMs: number, task: (lateMs: number) => void): void {
+    const next = (): void => {
+      const due = performance.now() + periodMs;
+      const cancel = this.clock.schedule(periodMs * this.clock.speed, () => {
+        this.cancels.splice(this.cancels.indexOf(cancel), 1);
+        task(Math.max(0, performance.now() - due));
+        next();
+      });
+      this.cancels.push(cancel);
+    };
+    next();
+  }
+}
