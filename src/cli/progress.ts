@@ -25,7 +25,8 @@ function describe(progress: Progress, requestsPerSecond: number): string {
   return (
     `${progress.phase.padEnd(5)} ${formatSimTime(progress.simulatedMs)} of ${formatSimTime(progress.durationMs)}` +
     ` | sales ${progress.salesCreated} | backlog ${progress.backlog} | online ${progress.devicesOnline}/${progress.devices}` +
-    ` | req ${progress.requests} (${requestsPerSecond.toFixed(0)}/s) | errors ${progress.errors}`
+    ` | req ${progress.requests} (${requestsPerSecond.toFixed(0)}/s) | errors ${progress.errors}` +
+    (progress.generatorBusyPercent === null ? '' : ` | generator busy ${progress.generatorBusyPercent}%`)
   );
 }
 

@@ -1,11 +1,14 @@
 /**
  * The capacity curve of a sweep: one row per fleet size, a terminal table that marks the first size that
- * breaks a threshold, and a self-contained HTML page with the curves. Pure.
+ * breaks a threshold, and a self-contained HTML page with the curves. Pure. In real time each size also says
+ * how busy syncsim's own generator was: past the size where it fell behind, the curve measures syncsim as
+ * much as the backend, and a capacity plan must not read it as the backend's.
  */
 import type { Summary } from '../sim/summary.ts';
 import { escapeHtml } from './escape.ts';
 import { formatMs, formatNumber, formatRate } from './format.ts';
 import { REPORT_CSS } from './html-style.ts';
+import { generatorWarning } from './report-input.ts';
 import { lineChart } from './svg/line-chart.ts';
 
 export interface SweepRow {
@@ -21,6 +24,10 @@ export interface SweepRow {
   readonly passed: boolean;
   readonly interrupted: boolean;
   readonly failing: readonly string[];
+  /** Real time: the share of its busiest wall seconds syncsim's thread was working (p99, %); null in virtual time. */
+  readonly generatorBusyP99: number | null;
+  /** Real time: the generator passed one of its lines (the run warned that it fell behind). */
+  readonly generatorBehind: boolean;
 }
 
 export function sweepRow(summary: Summary): SweepRow {
@@ -36,7 +43,32 @@ export function sweepRow(summary: Summary): SweepRow {
     passed: summary.passed,
     interrupted: summary.interrupted,
     failing: summary.thresholds.filter((t) => !t.ok).map((t) => t.expression),
+    generatorBusyP99: summary.generator.busyPercent.p99,
+    generatorBehind: generatorWarning(summary) !== null,
   };
+}
+
+/** The index of the first size whose generator fell behind, or -1. */
+export function firstBehind(rows: readonly SweepRow[]): number {
+  return rows.findIndex((row) => row.generatorBehind);
+}
+
+/** The generator column is shown for real-time sweeps only (a virtual one has nothing in it). */
+function showsGenerator(rows: readonly SweepRow[]): boolean {
+  return rows.some((row) => row.generatorBusyP99 !== null);
+}
+
+function generatorCell(row: SweepRow): string {
+  if (row.generatorBusyP99 === null) return '-';
+  return `${row.generatorBusyP99}%${row.generatorBehind ? ' behind' : ''}`;
+}
+
+/** What the curve past the generator's limit is worth, or null when the generator kept up at every size. */
+export function behindNote(rows: readonly SweepRow[]): string | null {
+  const row = rows[firstBehind(rows)];
+  return row === undefined
+    ? null
+    : `The load generator fell behind from ${row.devices} devices: from there the curve measures syncsim as much as the backend (spread the devices with --workers, or over machines with --shard).`;
 }
 
 /** The index of the first size that fails, or -1. */
@@ -53,6 +85,7 @@ export function renderSweepTable(rows: readonly SweepRow[]): string {
     'p99 request',
     'p99 time-to-sync',
     'error rate',
+    ...(showsGenerator(rows) ? ['generator busy p99'] : []),
     'verdict',
   ];
   const broken = firstBreak(rows);
@@ -64,6 +97,7 @@ export function renderSweepTable(rows: readonly SweepRow[]): string {
     formatMs(row.requestP99Ms),
     formatMs(row.timeToSyncP99Ms),
     formatRate(row.errorRate),
+    ...(showsGenerator(rows) ? [generatorCell(row)] : []),
     row.passed ? 'pass' : `FAIL${index === broken ? ' <- first break' : ''}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]?.length ?? 0)));
@@ -75,6 +109,8 @@ export function renderSweepTable(rows: readonly SweepRow[]): string {
       ? 'every size passed its thresholds'
       : `first size to break a threshold: ${brokenRow.devices} devices (${brokenRow.failing.join('; ')})`,
   );
+  const behind = behindNote(rows);
+  if (behind !== null) lines.push(behind);
   return lines.join('\n');
 }
 
@@ -113,10 +149,12 @@ export function renderSweepHtml(scenario: string, seed: string, rows: readonly S
     dots: true,
   });
   const broken = firstBreak(rows);
+  const generator = showsGenerator(rows);
+  const behind = behindNote(rows);
   const tableRows = rows
     .map(
       (row, index) =>
-        `<tr${index === broken ? ' class="fail"' : ''}><td>${row.devices}</td><td>${row.salesCreated}</td><td>${formatNumber(row.salesPerSecond)}</td><td>${formatNumber(row.requestsPerSecond)}</td><td>${formatMs(row.requestP99Ms)}</td><td>${formatMs(row.timeToSyncP99Ms)}</td><td>${formatRate(row.errorRate)}</td><td>${row.passed ? 'pass' : `FAIL: ${escapeHtml(row.failing.join('; '))}`}</td></tr>`,
+        `<tr${index === broken ? ' class="fail"' : ''}><td>${row.devices}</td><td>${row.salesCreated}</td><td>${formatNumber(row.salesPerSecond)}</td><td>${formatNumber(row.requestsPerSecond)}</td><td>${formatMs(row.requestP99Ms)}</td><td>${formatMs(row.timeToSyncP99Ms)}</td><td>${formatRate(row.errorRate)}</td>${generator ? `<td>${generatorCell(row)}</td>` : ''}<td>${row.passed ? 'pass' : `FAIL: ${escapeHtml(row.failing.join('; '))}`}</td></tr>`,
     )
     .join('\n');
   const verdict =
@@ -129,7 +167,7 @@ export function renderSweepHtml(scenario: string, seed: string, rows: readonly S
 <body><main>
 <h1>Capacity sweep: ${escapeHtml(scenario)}</h1>
 <p>seed ${escapeHtml(seed)}. ${escapeHtml(verdict)}</p>
-<table><thead><tr><th>devices</th><th>sales</th><th>sales/s</th><th>req/s</th><th>p99 request</th><th>p99 time-to-sync</th><th>error rate</th><th>verdict</th></tr></thead>
+${behind === null ? '' : `<p class="warning" id="generator-behind"><b>Warning.</b> ${escapeHtml(behind)}</p>\n`}<table><thead><tr><th>devices</th><th>sales</th><th>sales/s</th><th>req/s</th><th>p99 request</th><th>p99 time-to-sync</th><th>error rate</th>${generator ? '<th>generator busy p99</th>' : ''}<th>verdict</th></tr></thead>
 <tbody>${tableRows}</tbody></table>
 <div class="charts"><figure>${latency}</figure><figure>${throughput}</figure><figure>${errors}</figure></div>
 </main></body></html>

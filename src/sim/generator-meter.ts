@@ -24,12 +24,18 @@ const BUSY_WINDOW_MIN_MS = BUSY_WINDOW_MS / 2;
 
 export class GeneratorMeter {
   private window: EventLoopUtilization | null = null;
+  private last: number | null = null;
   private readonly cancels: (() => void)[] = [];
 
   constructor(
     private readonly metrics: MetricsRecorder,
     private readonly clock: RealClock,
   ) {}
+
+  /** The busy share of the last whole window (%), for the live progress display; null before the first. */
+  get lastBusyPercent(): number | null {
+    return this.last;
+  }
 
   start(): void {
     if (this.window !== null) return;
@@ -49,7 +55,10 @@ export class GeneratorMeter {
     if (this.window === null) return;
     const now = performance.eventLoopUtilization();
     const share = performance.eventLoopUtilization(now, this.window);
-    if (share.idle + share.active >= minMs) this.metrics.recordGeneratorBusy(share.utilization * 100);
+    if (share.idle + share.active >= minMs) {
+      this.last = Math.round(share.utilization * 100);
+      this.metrics.recordGeneratorBusy(this.last);
+    }
     this.window = now;
   }
 

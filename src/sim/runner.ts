@@ -52,6 +52,8 @@ export interface Progress {
   readonly requests: number;
   /** Requests that did not get a 2xx, plus offline skips. */
   readonly errors: number;
+  /** Real time: the share (%) of the last wall second the generator's thread was busy; null before, and in virtual time. */
+  readonly generatorBusyPercent: number | null;
 }
 
 export interface RunOptions {
@@ -256,6 +258,7 @@ async function runPhases(fleet: DeviceFleet, context: PhaseContext): Promise<Pha
       backlog: backlog.pending + backlog.syncing,
       requests: counters.requests + counters.offlineSkips,
       errors: counters.requests - counters.ok + counters.offlineSkips,
+      generatorBusyPercent: context.meter?.lastBusyPercent ?? null,
     });
   };
   const sampleGauges = (): void => {

@@ -56,6 +56,7 @@ describe('GeneratorMeter', () => {
 
   it('records the lag and the busy share of a blocked thread', async () => {
     const { meter, metrics } = meterAt(1);
+    expect(meter.lastBusyPercent).toBeNull();
     meter.start();
     blockFor(BUSY_WINDOW_MS * 0.6); // the probe is due at 20 ms and cannot fire before 600
     await wait(1);
@@ -64,6 +65,7 @@ describe('GeneratorMeter', () => {
     expect(lag.max).toBeGreaterThanOrEqual(500);
     expect(busy.count).toBe(1);
     expect(busy.max).toBeGreaterThanOrEqual(90);
+    expect(meter.lastBusyPercent).toBe(busy.max);
     expect(busy.max).toBeLessThanOrEqual(100);
   });
 
