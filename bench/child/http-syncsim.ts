@@ -63,7 +63,6 @@ emitResult({
     latencyP99: summary.latency.requestMs.p99,
     generatorCpuMsPerRequest: cpuMsPerRequest(readings, loadStartMinute(shape) * 60_000),
     generatorBusyP99: summary.generator.busyPercent.p99,
-    generatorLagP99: summary.generator.lagMs.p99,
     rowsPerRequestP50: summary.batches.rows.p50,
     bytesPerRequestP50: summary.batches.bytes.p50,
   },

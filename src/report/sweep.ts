@@ -77,6 +77,7 @@ export function firstBreak(rows: readonly SweepRow[]): number {
 }
 
 export function renderSweepTable(rows: readonly SweepRow[]): string {
+  const generator = showsGenerator(rows);
   const header = [
     'devices',
     'sales',
@@ -85,7 +86,7 @@ export function renderSweepTable(rows: readonly SweepRow[]): string {
     'p99 request',
     'p99 time-to-sync',
     'error rate',
-    ...(showsGenerator(rows) ? ['generator busy p99'] : []),
+    ...(generator ? ['generator busy p99'] : []),
     'verdict',
   ];
   const broken = firstBreak(rows);
@@ -97,7 +98,7 @@ export function renderSweepTable(rows: readonly SweepRow[]): string {
     formatMs(row.requestP99Ms),
     formatMs(row.timeToSyncP99Ms),
     formatRate(row.errorRate),
-    ...(showsGenerator(rows) ? [generatorCell(row)] : []),
+    ...(generator ? [generatorCell(row)] : []),
     row.passed ? 'pass' : `FAIL${index === broken ? ' <- first break' : ''}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]?.length ?? 0)));

@@ -25,7 +25,7 @@ const BUSY_WINDOW_MIN_MS = BUSY_WINDOW_MS / 2;
 export class GeneratorMeter {
   private window: EventLoopUtilization | null = null;
   private last: number | null = null;
-  private readonly cancels: (() => void)[] = [];
+  private stops: (() => void)[] = [];
 
   constructor(
     private readonly metrics: MetricsRecorder,
@@ -40,13 +40,15 @@ export class GeneratorMeter {
   start(): void {
     if (this.window !== null) return;
     this.window = performance.eventLoopUtilization();
-    this.every(LAG_SAMPLE_MS, (lateMs) => this.metrics.recordGeneratorLag(lateMs));
-    this.every(BUSY_WINDOW_MS, () => this.closeWindow(0));
+    this.stops = [
+      this.every(LAG_SAMPLE_MS, (lateMs) => this.metrics.recordGeneratorLag(lateMs)),
+      this.every(BUSY_WINDOW_MS, () => this.closeWindow(0)),
+    ];
   }
 
   /** Ends the measurement, counting the last window if it is long enough. Idempotent. */
   stop(): void {
-    for (const cancel of this.cancels.splice(0)) cancel();
+    for (const stop of this.stops.splice(0)) stop();
     if (this.window !== null) this.closeWindow(BUSY_WINDOW_MIN_MS);
     this.window = null;
   }
@@ -62,17 +64,17 @@ export class GeneratorMeter {
     this.window = now;
   }
 
-  /** Runs task every periodMs of wall time (whatever the clock's speed), with how late it ran. */
-  private every(periodMs: number, task: (lateMs: number) => void): void {
+  /** Runs task every periodMs of wall time (whatever the clock's speed), with how late it ran; returns its stop. */
+  private every(periodMs: number, task: (lateMs: number) => void): () => void {
+    let cancel: () => void;
     const next = (): void => {
       const due = performance.now() + periodMs;
-      const cancel = this.clock.schedule(periodMs * this.clock.speed, () => {
-        this.cancels.splice(this.cancels.indexOf(cancel), 1);
+      cancel = this.clock.schedule(periodMs * this.clock.speed, () => {
         task(Math.max(0, performance.now() - due));
         next();
       });
-      this.cancels.push(cancel);
     };
     next();
+    return () => cancel();
   }
 }

@@ -86,7 +86,7 @@ export function mergeSummaries(shards: readonly Summary[], metrics: MetricsSnaps
     requests: measured.requests,
     latency: measured.latency,
     batches: measured.batches,
-    generator: { lagMs: measured.generatorLagMs, busyPercent: measured.generatorBusyPercent },
+    generator: measured.generator,
     server: {
       duplicatesReported: measured.duplicates,
       rowsRejected: measured.rejectedRows,

@@ -58,19 +58,7 @@ export interface Summary {
   readonly requests: MetricsSummary['requests'];
   readonly latency: MetricsSummary['latency'];
   readonly batches: { readonly rows: Percentiles; readonly bytes: Percentiles };
-  /**
-   * The load generator itself, in real time, sampled evenly over the phases that send load (no data in virtual
-   * time, where nothing waits on it). Each p99 is what the thread had for 1% of the run.
-   */
-  readonly generator: {
-    /**
-     * How late (wall ms) syncsim's thread ran a timer due every 20 ms. A high p99: requests went out later
-     * than the scenario asked, and latencies include waiting in syncsim.
-     */
-    readonly lagMs: Percentiles;
-    /** The share (%) of each wall second the thread ran callbacks rather than waited. Near 100: no time to spare. */
-    readonly busyPercent: Percentiles;
-  };
+  readonly generator: MetricsSummary['generator'];
   readonly server: {
     readonly duplicatesReported: number;
     readonly rowsRejected: number;
@@ -140,7 +128,7 @@ export function buildSummary(input: SummaryInput): Summary {
     requests: metrics.requests,
     latency: metrics.latency,
     batches: metrics.batches,
-    generator: { lagMs: metrics.generatorLagMs, busyPercent: metrics.generatorBusyPercent },
+    generator: metrics.generator,
     server: {
       duplicatesReported: metrics.duplicates,
       rowsRejected: metrics.rejectedRows,
@@ -198,8 +186,7 @@ export function templateSummary(): Summary {
         timeToSyncOfflineMs: NO_PERCENTILES,
       },
       batches: { rows: NO_PERCENTILES, bytes: NO_PERCENTILES },
-      generatorLagMs: NO_PERCENTILES,
-      generatorBusyPercent: NO_PERCENTILES,
+      generator: { lagMs: NO_PERCENTILES, busyPercent: NO_PERCENTILES },
       duplicates: 0,
       rejectedRows: 0,
       salesCreated: 0,

@@ -154,7 +154,7 @@ describe('histograms.json', () => {
     const older = JSON.parse(read('histograms.json')) as { histograms: Record<string, unknown> };
     delete older.histograms.generatorLagMs;
     const snapshot = parseHistogramsJson(JSON.stringify(older));
-    expect(summariseMetrics(snapshot).generatorLagMs.count).toBe(0);
+    expect(summariseMetrics(snapshot).generator.lagMs.count).toBe(0);
     expect(mergeMetricsSnapshots([snapshot, run.result.metrics]).counters.requests).toBe(
       2 * run.result.metrics.counters.requests,
     );

@@ -32,7 +32,7 @@ afterEach(() => {
 
 const generatorOf = (metrics: MetricsRecorder) => {
   const summary = summariseMetrics(metrics.snapshot());
-  return { lag: summary.generatorLagMs, busy: summary.generatorBusyPercent };
+  return { lag: summary.generator.lagMs, busy: summary.generator.busyPercent };
 };
 
 describe('GeneratorMeter', () => {

@@ -279,14 +279,14 @@ describe('MetricsRecorder', () => {
     const summary = summariseMetrics(new MetricsRecorder().snapshot());
     expect(summary.requests.errorRate).toBeNull();
     expect(summary.latency.timeToSyncMs.p99).toBeNull();
-    expect(summary.generatorLagMs).toEqual({ count: 0, p50: null, p90: null, p99: null, max: null });
+    expect(summary.generator.lagMs).toEqual({ count: 0, p50: null, p90: null, p99: null, max: null });
   });
 
   it("keeps the generator's lag in a histogram of its own, apart from the traffic and the timeline", () => {
     const recorder = new MetricsRecorder({ originMs: ORIGIN });
     for (const lateMs of [0.4, 3, 3, 12.6, -1]) recorder.recordGeneratorLag(lateMs);
     const snapshot = recorder.snapshot();
-    expect(summariseMetrics(snapshot).generatorLagMs).toEqual({
+    expect(summariseMetrics(snapshot).generator.lagMs).toEqual({
       count: 5,
       p50: 3,
       p90: 13,
@@ -359,7 +359,7 @@ describe('mergeMetricsSnapshots', () => {
     const shards = record(run, 6, 2, lastMinute);
     const merged = mergeMetricsSnapshots(shards);
     expect(whole!.counters.requests).toBeGreaterThan(500);
-    expect(summariseMetrics(whole!).generatorLagMs.count).toBeGreaterThan(100);
+    expect(summariseMetrics(whole!).generator.lagMs.count).toBeGreaterThan(100);
     expect(merged.counters).toEqual(whole!.counters);
     expect(summariseMetrics(merged)).toEqual(summariseMetrics(whole!));
     expect(merged.histograms).toEqual(whole!.histograms);
