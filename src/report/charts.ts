@@ -7,7 +7,7 @@ import type { MetricsSnapshot } from '../sim/metrics.ts';
 import type { Summary } from '../sim/summary.ts';
 import type { MinuteRow } from '../sim/timeline.ts';
 import { formatNumber } from './format.ts';
-import { outcomes } from './report-input.ts';
+import { GENERATOR_LINES, outcomes } from './report-input.ts';
 import { barChart } from './svg/bar-chart.ts';
 import { type Band, type LineSeries, lineChart, type Tick } from './svg/line-chart.ts';
 import { PALETTE } from './svg/palette.ts';
@@ -186,6 +186,39 @@ export function latencyPerMinuteChart(summary: Summary, metrics: MetricsSnapshot
   };
 }
 
+/**
+ * Real time only: how busy syncsim's own thread was, minute by minute, with the line past which the run warns;
+ * null when no minute was measured (virtual time, or a histograms.json from before it was).
+ */
+export function generatorBusyChart(summary: Summary, metrics: MetricsSnapshot): Chart | null {
+  const context = timeContext(summary, metrics);
+  const measured = context.rows.filter((r) => r.generatorBusyPercent !== null);
+  if (measured.length === 0) return null;
+  const line = GENERATOR_LINES.busyPercent;
+  return {
+    id: 'chart-generator',
+    title: "syncsim's generator busy per minute",
+    caption: `The share of each minute's wall time syncsim's own thread was working. At ${line}% and above it falls behind: requests go out late and latencies include waiting in syncsim.`,
+    svg: lineChart({
+      id: 'chart-generator',
+      title: "syncsim's generator busy per minute",
+      x: { label: TIME_AXIS, ticks: context.ticks },
+      y: { label: 'busy (%)', include: [0, 100], integer: true, format: (v) => `${formatNumber(v)}%` },
+      series: [
+        { name: 'busy', points: perMinute(context, (r) => r.generatorBusyPercent), color: PALETTE.orange },
+        {
+          name: `warning line (${line}%)`,
+          points: context.rows.map((r) => ({ x: r.minute, y: line })),
+          color: PALETTE.grey,
+          dash: '2 3',
+        },
+      ],
+      bands: context.bands,
+      dots: measured.length < 30,
+    }),
+  };
+}
+
 /** x positions of a percentile curve: -log10(1 - q), so 90%, 99%, 99.9% are evenly spaced (HdrHistogram's plots). */
 const CURVE_STEPS = 60;
 const CURVE_MAX_NINES = 3;
@@ -301,8 +334,13 @@ export function reportCharts(
       devicesOnlineChart(summary, metrics),
       requestsChart(summary, metrics),
       latencyPerMinuteChart(summary, metrics),
+      ...optional(generatorBusyChart(summary, metrics)),
     ],
     latency: [requestPercentileChart(metrics), timeToSyncPercentileChart(metrics)],
     outcomes: [outcomeChart(summary)],
   };
+}
+
+function optional(chart: Chart | null): Chart[] {
+  return chart === null ? [] : [chart];
 }

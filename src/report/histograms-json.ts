@@ -4,6 +4,7 @@
  */
 import { createHistogram, encodeHistogram } from '../sim/histogram.ts';
 import { HISTOGRAM_NAMES, METRICS_SNAPSHOT_VERSION, type MetricsSnapshot } from '../sim/metrics.ts';
+import type { MinuteRow } from '../sim/timeline.ts';
 
 export function renderHistogramsJson(metrics: MetricsSnapshot): string {
   return `${JSON.stringify(metrics, null, 2)}\n`;
@@ -35,5 +36,20 @@ export function parseHistogramsJson(text: string): MetricsSnapshot {
     if (typeof histograms[name] !== 'string')
       throw new TypeError(`histograms.json: histograms.${name} is not an encoded histogram (a string)`);
   }
-  return { ...(value as MetricsSnapshot), histograms: histograms as MetricsSnapshot['histograms'] };
+  return {
+    ...(value as MetricsSnapshot),
+    histograms: histograms as MetricsSnapshot['histograms'],
+    timeline: snapshot.timeline.map(timelineRow),
+  };
+}
+
+/** A minute of the timeline; one written before the generator was charted per minute reads as unmeasured. */
+function timelineRow(value: unknown, index: number): MinuteRow {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new TypeError(`histograms.json: timeline[${index}] is not an object`);
+  const row = value as Partial<Record<keyof MinuteRow, unknown>>;
+  const busy = row.generatorBusyPercent ?? null;
+  if (busy !== null && typeof busy !== 'number')
+    throw new TypeError(`histograms.json: timeline[${index}].generatorBusyPercent is not a number or null`);
+  return { ...(value as MinuteRow), generatorBusyPercent: busy };
 }

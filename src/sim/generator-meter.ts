@@ -24,6 +24,8 @@ const BUSY_WINDOW_MIN_MS = BUSY_WINDOW_MS / 2;
 
 export class GeneratorMeter {
   private window: EventLoopUtilization | null = null;
+  /** Where the current span of the timeline began (takeSpan). */
+  private span: EventLoopUtilization | null = null;
   private last: number | null = null;
   private stops: (() => void)[] = [];
 
@@ -40,6 +42,7 @@ export class GeneratorMeter {
   start(): void {
     if (this.window !== null) return;
     this.window = performance.eventLoopUtilization();
+    this.span = this.window;
     this.stops = [
       this.every(LAG_SAMPLE_MS, (lateMs) => this.metrics.recordGeneratorLag(lateMs)),
       this.every(BUSY_WINDOW_MS, () => this.closeWindow(0)),
@@ -51,6 +54,19 @@ export class GeneratorMeter {
     for (const stop of this.stops.splice(0)) stop();
     if (this.window !== null) this.closeWindow(BUSY_WINDOW_MIN_MS);
     this.window = null;
+    this.span = null;
+  }
+
+  /**
+   * The busy share (%) since the last call (or the start), for the per-minute timeline: the runner takes one at
+   * each scenario minute, whatever wall time that minute took. Null while not measuring, or over no wall time.
+   */
+  takeSpan(): number | null {
+    if (this.span === null) return null;
+    const now = performance.eventLoopUtilization();
+    const share = performance.eventLoopUtilization(now, this.span);
+    this.span = now;
+    return share.idle + share.active > 0 ? Math.round(share.utilization * 100) : null;
   }
 
   private closeWindow(minMs: number): void {

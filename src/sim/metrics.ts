@@ -241,6 +241,11 @@ export class MetricsRecorder implements MetricsSink {
     this.timeline.setGauges(atMs, gauges);
   }
 
+  /** Real time: the generator's busy share (%) over the wall time since the scenario time `fromMs`. */
+  recordGeneratorSpan(fromMs: number, percent: number): void {
+    this.timeline.setGeneratorBusy(fromMs, percent);
+  }
+
   snapshot(): MetricsSnapshot {
     const histograms = {} as Record<HistogramName, EncodedHistogram>;
     for (const name of HISTOGRAM_NAMES) histograms[name] = encodeHistogram(this.histograms[name]);

@@ -261,9 +261,14 @@ async function runPhases(fleet: DeviceFleet, context: PhaseContext): Promise<Pha
       generatorBusyPercent: context.meter?.lastBusyPercent ?? null,
     });
   };
+  let spanFromMs = clock.monotonic();
   const sampleGauges = (): void => {
     const { backlog, online } = fleet.backlog();
-    metrics.recordGauges(clock.monotonic(), { devicesOnline: online, backlog });
+    const atMs = clock.monotonic();
+    metrics.recordGauges(atMs, { devicesOnline: online, backlog });
+    const busy = context.meter?.takeSpan() ?? null;
+    if (busy !== null) metrics.recordGeneratorSpan(spanFromMs, busy);
+    spanFromMs = atMs;
   };
   const every = (periodMs: number, task: () => void): void => {
     const tick = (): void => {
@@ -278,6 +283,7 @@ async function runPhases(fleet: DeviceFleet, context: PhaseContext): Promise<Pha
 
   await fleet.start();
   context.meter?.start(); // stopped by the caller when the phases end
+  spanFromMs = clock.monotonic();
   const faultStartMs = clock.monotonic();
   fleet.scheduleFaultPhase(faultStartMs);
   phase = 'fault';

@@ -42,6 +42,12 @@ export interface MinuteRow {
   readonly p99RequestMs: number | null;
   /** This minute's request latencies, encoded; null when none. Kept so that merged shards recompute p99 exactly. */
   readonly requestMs: EncodedHistogram | null;
+  /**
+   * Real time only: the share of the wall time this minute took that syncsim's thread was working (%), as the
+   * generator meter measures it; merged shards give their busiest thread. Null in virtual time, and in minutes
+   * the meter did not cover (opening and checking the files).
+   */
+  readonly generatorBusyPercent: number | null;
 }
 
 interface MinuteCell {
@@ -56,6 +62,7 @@ interface MinuteCell {
   encoded: EncodedHistogram | null;
   /** p99 of `encoded`, taken when it was encoded: decoding ~500 minutes for the rows allocated ~300 KB each. */
   encodedP99: number | null;
+  generatorBusy: number | null;
 }
 
 function emptyCell(): MinuteCell {
@@ -69,6 +76,7 @@ function emptyCell(): MinuteCell {
     live: null,
     encoded: null,
     encodedP99: null,
+    generatorBusy: null,
   };
 }
 
@@ -129,6 +137,12 @@ export class TimelineRecorder {
     this.cell(atMs).gauges = { devicesOnline: gauges.devicesOnline, backlog: { ...gauges.backlog } };
   }
 
+  /** The generator's busy share over a span of wall time that began in the minute of `fromMs`; the busiest span wins. */
+  setGeneratorBusy(fromMs: number, percent: number): void {
+    const cell = this.cell(fromMs);
+    cell.generatorBusy = maxOrNull(cell.generatorBusy, percent);
+  }
+
   private recordLatency(minute: number, cell: MinuteCell, latencyMs: number): void {
     if (cell.live !== null) {
       recordValue(cell.live, latencyMs);
@@ -181,10 +195,16 @@ export class TimelineRecorder {
         salesSynced: cell.salesSynced,
         p99RequestMs: p99,
         requestMs: encoded,
+        generatorBusyPercent: cell.generatorBusy,
       });
     }
     return rows;
   }
+}
+
+function maxOrNull(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  return b === null ? a : Math.max(a, b);
 }
 
 function addGauges(a: MinuteGauges, b: MinuteGauges): MinuteGauges {
@@ -209,6 +229,8 @@ function addGauges(a: MinuteGauges, b: MinuteGauges): MinuteGauges {
  *   hold disjoint devices. A shard whose run ended earlier (its heal phase converged sooner) has no rows
  *   after its end: its last sample is carried forward there, i.e. its devices are taken to stay as they
  *   ended. An unsharded run would have kept those devices running, so those minutes are an estimate.
+ * - generatorBusyPercent: the highest of the shards' (each shard has a thread of its own; the busiest one is the
+ *   one that falls behind first).
  */
 export function mergeTimelines(timelines: readonly (readonly MinuteRow[])[]): MinuteRow[] {
   const nonEmpty = timelines.filter((rows) => rows.length > 0);
@@ -226,6 +248,7 @@ export function mergeTimelines(timelines: readonly (readonly MinuteRow[])[]): Mi
     let offlineSkips = 0;
     let salesCreated = 0;
     let salesSynced = 0;
+    let generatorBusy: number | null = null;
     const histograms: EncodedHistogram[] = [];
     for (const [shard, rows] of byMinute.entries()) {
       const row = rows.get(minute);
@@ -239,6 +262,7 @@ export function mergeTimelines(timelines: readonly (readonly MinuteRow[])[]): Mi
       offlineSkips += row.offlineSkips;
       salesCreated += row.salesCreated;
       salesSynced += row.salesSynced;
+      generatorBusy = maxOrNull(generatorBusy, row.generatorBusyPercent);
       if (row.requestMs !== null) histograms.push(row.requestMs);
     }
     const sum = histograms.length === 0 ? null : addEncoded(histograms);
@@ -252,6 +276,7 @@ export function mergeTimelines(timelines: readonly (readonly MinuteRow[])[]): Mi
       salesSynced,
       p99RequestMs: sum === null ? null : percentilesOf(sum).p99,
       requestMs: sum === null ? null : encodeHistogram(sum),
+      generatorBusyPercent: generatorBusy,
     });
   }
   return merged;

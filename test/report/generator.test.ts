@@ -10,6 +10,7 @@ import { renderTerminal } from '../../src/report/terminal.ts';
 import type { Percentiles } from '../../src/sim/histogram.ts';
 import type { Summary } from '../../src/sim/summary.ts';
 import { type SmallRun, smallRun } from './fixture.ts';
+import { findAll, parseMarkup, textOf } from './markup.ts';
 
 let run: SmallRun;
 beforeAll(async () => {
@@ -99,5 +100,44 @@ describe('the generator in the reports', () => {
     expect(renderTerminal(realtime(100, 319), { color: true })).toContain(
       '\u001b[33mThe load generator fell behind',
     );
+  });
+});
+
+describe("the generator's busy share per minute in report.html", () => {
+  /** The input with a busy share measured in every minute of its timeline. */
+  function busyMinutes(input: ReportInput, percent: (minute: number) => number): ReportInput {
+    const timeline = input.metrics.timeline.map((row) => ({
+      ...row,
+      generatorBusyPercent: percent(row.minute),
+    }));
+    return { ...input, metrics: { ...input.metrics, timeline } };
+  }
+  const figureIds = (html: string) =>
+    findAll(parseMarkup(html, { html: true }), 'figure').map((figure) => figure.attributes.id);
+
+  it('is charted after the latency per minute, with the line past which the run warns', () => {
+    const html = renderHtml(
+      busyMinutes(realtime(100, 319), (minute) => (minute < 5 ? 97 : 20)),
+      { dir: 'r' },
+    );
+    const ids = figureIds(html);
+    expect(ids.indexOf('chart-generator')).toBe(ids.indexOf('chart-p99') + 1);
+    const figure = findAll(parseMarkup(html, { html: true }), 'figure').find(
+      (f) => f.attributes.id === 'chart-generator',
+    );
+    const text = textOf(figure!);
+    expect(text).toContain("syncsim's generator busy per minute");
+    expect(text).toContain(`warning line (${GENERATOR_LINES.busyPercent}%)`);
+    expect(text).toContain('100%');
+    // The warning at the top of the page points to it.
+    expect(html).toMatch(
+      /id="generator-lag">.*<a href="#chart-generator">When, minute by minute<\/a>\.<\/p>/,
+    );
+    expect(renderHtml(realtime(100, 319), { dir: 'r' })).not.toContain('href="#chart-generator"');
+  });
+
+  it('is not charted where no minute was measured: virtual time, or a histograms.json from before', () => {
+    expect(figureIds(renderHtml(run.result, { dir: 'r' }))).not.toContain('chart-generator');
+    expect(figureIds(renderHtml(realtime(100, 319), { dir: 'r' }))).not.toContain('chart-generator');
   });
 });

@@ -148,6 +148,23 @@ describe('histograms.json', () => {
     expect(() => parseHistogramsJson(JSON.stringify(broken))).toThrow(
       /histograms\.requestMs is not an encoded/,
     );
+    const badMinute = JSON.parse(text) as { timeline: unknown[] };
+    badMinute.timeline[3] = { ...(badMinute.timeline[3] as object), generatorBusyPercent: 'high' };
+    expect(() => parseHistogramsJson(JSON.stringify(badMinute))).toThrow(
+      'histograms.json: timeline[3].generatorBusyPercent is not a number or null',
+    );
+    badMinute.timeline[2] = 7;
+    expect(() => parseHistogramsJson(JSON.stringify(badMinute))).toThrow('timeline[2] is not an object');
+  });
+
+  it("reads minutes written before the generator's busy share was kept per minute as unmeasured", () => {
+    const older = JSON.parse(read('histograms.json')) as { timeline: Record<string, unknown>[] };
+    for (const row of older.timeline) delete row.generatorBusyPercent;
+    const snapshot = parseHistogramsJson(JSON.stringify(older));
+    expect(snapshot.timeline.map((row) => row.generatorBusyPercent)).toEqual(
+      run.result.metrics.timeline.map(() => null),
+    );
+    expect(snapshot).toEqual(run.result.metrics);
   });
 
   it("reads a file written before the generator's lag was measured as one that recorded no lag", () => {

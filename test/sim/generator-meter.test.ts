@@ -84,4 +84,18 @@ describe('GeneratorMeter', () => {
     expect(busy.count).toBeLessThanOrEqual(elapsed / BUSY_WINDOW_MS + 1);
     expect(busy.max).toBeLessThan(50);
   });
+
+  it("gives the timeline each span's busy share, only while measuring", async () => {
+    const { meter, metrics } = meterAt(1);
+    expect(meter.takeSpan()).toBeNull();
+    meter.start();
+    blockFor(200); // no turn of the loop since start: the span was all work
+    expect(meter.takeSpan()).toBeGreaterThanOrEqual(90);
+    await wait(300);
+    expect(meter.takeSpan()).toBeLessThan(50);
+    meter.stop();
+    expect(meter.takeSpan()).toBeNull();
+    // Spans go to the timeline (through the runner), not into the per-second histogram.
+    expect(generatorOf(metrics).busy.count).toBeLessThanOrEqual(1);
+  });
 });

@@ -325,8 +325,22 @@ describe('MetricsRecorder', () => {
       salesSynced: 0,
       p99RequestMs: null,
       requestMs: null,
+      generatorBusyPercent: null,
     });
     expect(rows[3]!.p99RequestMs).toBe(40);
+  });
+
+  it("puts the generator's busy share into the minute its span began, the busiest span of a minute winning", () => {
+    const recorder = new MetricsRecorder({ originMs: ORIGIN });
+    recorder.recordGeneratorSpan(ORIGIN + 30_000, 40);
+    recorder.recordGeneratorSpan(ORIGIN + MINUTE, 95);
+    recorder.recordGeneratorSpan(ORIGIN + MINUTE + 50, 20);
+    recorder.recordGeneratorSpan(ORIGIN + 3 * MINUTE, 0);
+    const rows = recorder.snapshot().timeline;
+    expect(rows.map((row) => row.generatorBusyPercent)).toEqual([40, 95, null, 0]);
+    // Not traffic: the counters and the generator's own histograms are untouched.
+    expect(rows.map((row) => row.requests)).toEqual([0, 0, 0, 0]);
+    expect(summariseMetrics(recorder.snapshot()).generator.busyPercent.count).toBe(0);
   });
 
   it('takes a late latency for a minute it already closed', () => {
@@ -420,6 +434,19 @@ describe('mergeTimelines', () => {
     salesSynced: 0,
     p99RequestMs: null,
     requestMs: null,
+    generatorBusyPercent: null,
+  });
+
+  it('gives each minute the busiest shard thread, and null where no shard measured one', () => {
+    const busy = (minute: number, percent: number | null): MinuteRow => ({
+      ...row(minute, null),
+      generatorBusyPercent: percent,
+    });
+    const merged = mergeTimelines([
+      [busy(0, 30), busy(1, null), busy(2, 100)],
+      [busy(0, 70), busy(1, null), busy(2, 0), busy(3, 12)],
+    ]);
+    expect(merged.map((r) => r.generatorBusyPercent)).toEqual([70, null, 100, 12]);
   });
 
   it('carries the last gauges of a shard that ended earlier, and no others', () => {

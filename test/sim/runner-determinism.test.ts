@@ -84,6 +84,8 @@ describe('runSimulation determinism', () => {
     const nothing = { count: 0, p50: null, p90: null, p99: null, max: null };
     expect(first.summary.generator).toEqual({ lagMs: nothing, busyPercent: nothing });
     expect(second.summary.generator).toEqual(first.summary.generator);
+    expect(first.metrics.timeline.length).toBeGreaterThan(0);
+    expect(first.metrics.timeline.every((row) => row.generatorBusyPercent === null)).toBe(true);
     expect(JSON.stringify(second.metrics)).toBe(JSON.stringify(first.metrics));
     expect(JSON.stringify(second.check)).toBe(JSON.stringify(first.check));
   });

@@ -85,6 +85,15 @@ describe('runSimulation in real time over HTTP', () => {
       expect(summary.generator.lagMs.p50).toBeGreaterThanOrEqual(0);
       expect(summary.generator.busyPercent.count).toBeGreaterThanOrEqual(1);
       expect(summary.generator.busyPercent.max).toBeLessThanOrEqual(100);
+      // ... and minute by minute, for the timeline's chart: each of the fault phase's ten minutes at least.
+      const measured = result.metrics.timeline.flatMap((row) =>
+        row.generatorBusyPercent === null ? [] : [row.generatorBusyPercent],
+      );
+      expect(measured.length).toBeGreaterThanOrEqual(10);
+      for (const percent of measured) {
+        expect(percent).toBeGreaterThanOrEqual(0);
+        expect(percent).toBeLessThanOrEqual(100);
+      }
     },
     REALTIME_TIMEOUT_MS,
   );
