@@ -75,8 +75,9 @@ export async function scalingBenchmark(ctx: BenchContext): Promise<Section> {
   const { devices: sizes, duration } = ctx.options.sizes.scaling;
   const { quick } = ctx.options;
   const points: Point[] = [];
-  for (const devices of sizes) {
-    const runs = await ctx.simRuns(devices, duration);
+  const runsBySize = await ctx.simRounds(sizes, duration);
+  for (const [index, devices] of sizes.entries()) {
+    const runs = runsBySize[index] ?? [];
     const wallMs = medianOf(runs, (r) => r.wallMs) ?? Number.NaN;
     const rssKb = medianOf(runs, (r) => r.maxRssKb) ?? Number.NaN;
     const previous = points[points.length - 1];
@@ -99,13 +100,6 @@ export async function scalingBenchmark(ctx: BenchContext): Promise<Section> {
   const rssSteps = spread(points.map((p) => p.marginalRssKb));
   const averageWallSpread = spread(points.map((p) => p.wallMs / p.devices));
   const averageRssSpread = spread(points.map((p) => p.aboveBaseKb / p.devices));
-  const shared = ctx.options.only.includes('virtual-time')
-    ? sizes.find(
-        (size) =>
-          size === ctx.options.sizes.virtualTime.devices &&
-          duration === ctx.options.sizes.virtualTime.duration,
-      )
-    : undefined;
 
   return {
     title: '2. Scaling',
@@ -159,9 +153,10 @@ export async function scalingBenchmark(ctx: BenchContext): Promise<Section> {
       },
     ],
     notes: [
-      ...(shared === undefined
-        ? []
-        : [`The ${fmt(shared, 0)}-device row is the same runs as benchmark 1 (same child, same arguments).`]),
+      `The sizes are measured in rounds, each size once per round from the smallest: this VM slows down by tens ` +
+        'of percent for minutes at a time, and measured one size after the other a slow stretch moved the median ' +
+        'of one size and with it the verdict; in rounds it falls on one run of several sizes, which their medians ' +
+        'discard (bench/PROFILING.md, twenty-first session).',
       `For capacity planning, the lines through every size (least squares): wall time ${lineText(wallPoints, 1 / 1000, 's', 'ms')}; ` +
         `peak RSS ${lineText(rssPoints, 1 / 1024, 'MB', 'KB')}.`,
       '"Flat" is this harness\'s reading of issue 6 ("the cost per device should stay flat"), which sets no ' +

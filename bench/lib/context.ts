@@ -1,7 +1,7 @@
 /**
  * What every benchmark gets: the options, a way to run a measurement N times (each in its own child
- * process), progress lines on stderr, and the shared virtual-time runs (benchmark 1's 1,000-device runs are
- * also the 1,000 point of benchmark 2's curve: the same child, the same arguments, run once).
+ * process), progress lines on stderr, and the virtual-time runs of steady-day: at one size with a measurement
+ * right after each run (benchmark 1's floors), or at several sizes in rounds (benchmark 2).
  */
 import { type ChildRun, commandLine, runChild } from './child-process.ts';
 import type { ChildResult } from './child-result.ts';
@@ -16,15 +16,16 @@ export interface BenchContext {
   /** Runs the child once (a run whose arguments depend on another measurement). */
   measureOnce(label: string, run: ChildRun, index: number): Promise<ChildResult>;
   /**
-   * The virtual-time runs of steady-day at this size, measured once per bench invocation. `afterEach` runs
-   * right after each run (a floor measured in the same minutes as its run), or after all of them when an
-   * earlier benchmark measured the runs already.
+   * The virtual-time runs of steady-day at this size; `afterEach` runs right after each run (a floor measured
+   * in the same minutes as its run).
    */
   simRuns(
     devices: number,
     duration: string,
     afterEach?: (run: ChildResult, index: number) => Promise<void>,
   ): Promise<ChildResult[]>;
+  /** The runs of steady-day at each of these sizes, measured in rounds (inRounds): each size's runs, in order. */
+  simRounds(sizes: readonly number[], duration: string): Promise<ChildResult[][]>;
   /** The child command of a steady-day run at this size (for the report). */
   simRun(devices: number, duration: string): ChildRun;
 }
@@ -50,7 +51,7 @@ export function createContext(options: BenchOptions): BenchContext {
     timeoutMs: options.sizes.childTimeoutMs,
     scratch: true,
   });
-  const memo = new Map<string, Promise<ChildResult[]>>();
+  const simLabel = (devices: number, duration: string) => `steady-day ${devices} devices ${duration}`;
   return {
     options,
     log,
@@ -58,28 +59,36 @@ export function createContext(options: BenchOptions): BenchContext {
     measureOnce,
     simRun,
     async simRuns(devices, duration, afterEach) {
-      const key = `${devices}/${duration}`;
-      const measured = memo.get(key);
-      if (measured !== undefined) {
-        const runs = await measured;
-        for (const [index, run] of runs.entries()) await afterEach?.(run, index);
-        return runs;
+      const runs: ChildResult[] = [];
+      for (let index = 0; index < options.runs; index++) {
+        const run = await measureOnce(simLabel(devices, duration), simRun(devices, duration), index);
+        runs.push(run);
+        await afterEach?.(run, index);
       }
-      const measuring = (async () => {
-        const runs: ChildResult[] = [];
-        for (let index = 0; index < options.runs; index++) {
-          const run = await measureOnce(
-            `steady-day ${devices} devices ${duration}`,
-            simRun(devices, duration),
-            index,
-          );
-          runs.push(run);
-          await afterEach?.(run, index);
-        }
-        return runs;
-      })();
-      memo.set(key, measuring);
-      return measuring;
+      return runs;
+    },
+    simRounds(sizes, duration) {
+      return inRounds(sizes, options.runs, (devices, round) =>
+        measureOnce(simLabel(devices, duration), simRun(devices, duration), round),
+      );
     },
   };
+}
+
+/**
+ * Measures every item `rounds` times, a round at a time (each item once per round, in order), and gives each
+ * item's results in round order. This VM slows down by tens of percent for minutes at a time: measured one item
+ * after the other, a slow stretch lands on every run of one item and moves its median; in rounds it lands on
+ * one run of several items, which their medians discard.
+ */
+export async function inRounds<T, R>(
+  items: readonly T[],
+  rounds: number,
+  measure: (item: T, round: number) => Promise<R>,
+): Promise<R[][]> {
+  const results: R[][] = items.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [index, item] of items.entries()) results[index]!.push(await measure(item, round));
+  }
+  return results;
 }
