@@ -51,7 +51,8 @@ export function createContext(options: BenchOptions): BenchContext {
     timeoutMs: options.sizes.childTimeoutMs,
     scratch: true,
   });
-  const simLabel = (devices: number, duration: string) => `steady-day ${devices} devices ${duration}`;
+  const measureSim = (devices: number, duration: string, index: number) =>
+    measureOnce(`steady-day ${devices} devices ${duration}`, simRun(devices, duration), index);
   return {
     options,
     log,
@@ -59,18 +60,15 @@ export function createContext(options: BenchOptions): BenchContext {
     measureOnce,
     simRun,
     async simRuns(devices, duration, afterEach) {
-      const runs: ChildResult[] = [];
-      for (let index = 0; index < options.runs; index++) {
-        const run = await measureOnce(simLabel(devices, duration), simRun(devices, duration), index);
-        runs.push(run);
+      const [runs] = await inRounds([devices], options.runs, async (size, index) => {
+        const run = await measureSim(size, duration, index);
         await afterEach?.(run, index);
-      }
-      return runs;
+        return run;
+      });
+      return runs ?? [];
     },
     simRounds(sizes, duration) {
-      return inRounds(sizes, options.runs, (devices, round) =>
-        measureOnce(simLabel(devices, duration), simRun(devices, duration), round),
-      );
+      return inRounds(sizes, options.runs, (devices, round) => measureSim(devices, duration, round));
     },
   };
 }

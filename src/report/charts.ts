@@ -186,14 +186,19 @@ export function latencyPerMinuteChart(summary: Summary, metrics: MetricsSnapshot
   };
 }
 
+/** Whether the timeline has the generator's busy share of any minute: then report.html charts it. */
+export function chartsGeneratorPerMinute(metrics: MetricsSnapshot): boolean {
+  return metrics.timeline.some((row) => row.generatorBusyPercent !== null);
+}
+
 /**
  * Real time only: how busy syncsim's own thread was, minute by minute, with the line past which the run warns;
  * null when no minute was measured (virtual time, or a histograms.json from before it was).
  */
 export function generatorBusyChart(summary: Summary, metrics: MetricsSnapshot): Chart | null {
+  if (!chartsGeneratorPerMinute(metrics)) return null;
   const context = timeContext(summary, metrics);
   const measured = context.rows.filter((r) => r.generatorBusyPercent !== null);
-  if (measured.length === 0) return null;
   const line = GENERATOR_LINES.busyPercent;
   return {
     id: 'chart-generator',

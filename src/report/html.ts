@@ -14,7 +14,7 @@ import {
 import type { ServerRow } from '../sim/ledger-row.ts';
 import type { Summary } from '../sim/summary.ts';
 import { describeTrace, formatOffset } from '../sim/trace-format.ts';
-import { type Chart, reportCharts } from './charts.ts';
+import { type Chart, chartsGeneratorPerMinute, reportCharts } from './charts.ts';
 import {
   formatActual,
   formatCount,
@@ -73,7 +73,7 @@ function header(input: ReportInput): SafeHtml {
   if (merged !== null) meta.push(['merged', `${merged}: ${(input.shards ?? []).join(', ')}`]);
   if (summary.interrupted) meta.push(['interrupted', 'yes: stopped early, no heal phase; a partial report']);
   const lagging = generatorWarning(summary);
-  const chartedPerMinute = input.metrics.timeline.some((row) => row.generatorBusyPercent !== null);
+  const chartedPerMinute = chartsGeneratorPerMinute(input.metrics);
   return html`<header class="verdict ${verdictClass(summary)}"><div class="badge">${verdictOf(summary).split(' ')[0]}</div><div><h1>${summary.scenario}</h1><p class="sub">${sub.map((part, i) => html`${i > 0 ? html`<span class="sep">·</span>` : ''}${part}`)}</p></div></header>
 ${lagging === null ? '' : html`<p class="warning" id="generator-lag"><b>Warning.</b> ${lagging.join(' ')}${chartedPerMinute ? html` <a href="#chart-generator">When, minute by minute</a>.` : ''}</p>`}
 <dl class="meta">${meta.map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>`;

@@ -63,19 +63,17 @@ export class GeneratorMeter {
    */
   takeSpan(): number | null {
     if (this.span === null) return null;
-    const now = performance.eventLoopUtilization();
-    const share = performance.eventLoopUtilization(now, this.span);
+    const { now, ms, percent } = busySince(this.span);
     this.span = now;
-    return share.idle + share.active > 0 ? Math.round(share.utilization * 100) : null;
+    return ms > 0 ? percent : null;
   }
 
   private closeWindow(minMs: number): void {
     if (this.window === null) return;
-    const now = performance.eventLoopUtilization();
-    const share = performance.eventLoopUtilization(now, this.window);
-    if (share.idle + share.active >= minMs) {
-      this.last = Math.round(share.utilization * 100);
-      this.metrics.recordGeneratorBusy(this.last);
+    const { now, ms, percent } = busySince(this.window);
+    if (ms >= minMs) {
+      this.last = percent;
+      this.metrics.recordGeneratorBusy(percent);
     }
     this.window = now;
   }
@@ -93,4 +91,11 @@ export class GeneratorMeter {
     next();
     return () => cancel();
   }
+}
+
+/** The thread's busy share (%) over the wall ms since `mark`, and the mark to measure the next span from. */
+function busySince(mark: EventLoopUtilization): { now: EventLoopUtilization; ms: number; percent: number } {
+  const now = performance.eventLoopUtilization();
+  const share = performance.eventLoopUtilization(now, mark);
+  return { now, ms: share.idle + share.active, percent: Math.round(share.utilization * 100) };
 }
