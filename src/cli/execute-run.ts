@@ -3,6 +3,8 @@
  * the simulation with a progress display and Ctrl-C handling, evaluates the thresholds, records how to
  * replay it, and writes the reports.
  */
+import { openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import pino from 'pino';
 import { messageOf } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
@@ -15,6 +17,7 @@ import type { Console } from './console.ts';
 import { ERR_FILE } from './errors.ts';
 import { environmentToken } from './flags.ts';
 import { createProgressDisplay } from './progress.ts';
+import { makeFolder, prepareRunFolder } from './run-folder.ts';
 
 export interface RunRequest {
   readonly scenario: Scenario;
@@ -41,12 +44,16 @@ export interface FinishedRun {
 
 /** A pino logger writing NDJSON to a file, and a close that flushes it. */
 function openLog(file: string): { logger: Logger; close: () => Promise<void> } {
-  let destination: ReturnType<typeof pino.destination>;
+  // Opened here, not by pino: its own open is asynchronous, and a failure there (a folder, no permission)
+  // would be an 'error' event with nobody listening, a crash in the middle of the run.
+  makeFolder(dirname(file));
+  let fd: number;
   try {
-    destination = pino.destination({ dest: file, sync: false, mkdir: true });
+    fd = openSync(file, 'a');
   } catch (error) {
-    throw new ERR_FILE(file, `cannot be written: ${messageOf(error)}`);
+    throw new ERR_FILE(file, `cannot be written (--log): ${messageOf(error)}`, { cause: error });
   }
+  const destination = pino.destination({ fd, sync: false });
   const logger = pino({ base: null, level: 'info' }, destination);
   return {
     logger,
@@ -66,8 +73,9 @@ export async function executeRun(request: RunRequest): Promise<FinishedRun> {
     scenario.backend?.kind === 'target'
       ? environmentToken(scenario.backend.tokenEnv, request.env)
       : undefined;
-  const display = createProgressDisplay(request.console, request.progress);
+  prepareRunFolder(request.outDir);
   const log = request.logFile === undefined ? null : openLog(request.logFile);
+  const display = createProgressDisplay(request.console, request.progress);
   let result: SimulationResult;
   try {
     result = await runSimulation(scenario, {

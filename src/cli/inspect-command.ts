@@ -7,13 +7,15 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Command } from 'commander';
 import { DeviceDatabase } from '../core/device-database.ts';
+import { messageOf } from '../core/errors.ts';
 import { createRandom } from '../core/random.ts';
 import { createRealClock } from '../core/real-clock.ts';
 import { SYNC_STATUSES, type SyncStatus, type TransactionLocal } from '../core/transaction-local.ts';
 import { type SyncStatistics, TransactionLocalService } from '../core/transaction-local-service.ts';
 import type { CommandContext } from './context.ts';
 import { ERR_FILE, ERR_FLAG } from './errors.ts';
-import { positiveInteger } from './flags.ts';
+import { wholeNumber } from './flags.ts';
+import { SHARDS_FOLDER } from './run-folder.ts';
 
 interface DeviceReport {
   readonly file: string;
@@ -27,7 +29,8 @@ async function readDevice(
   statuses: readonly SyncStatus[] | undefined,
   limit: number,
 ): Promise<DeviceReport> {
-  const database = new DeviceDatabase(file, { readonly: true });
+  // Not the store's 5 s: a file another process holds stays held for the whole of that run.
+  const database = new DeviceDatabase(file, { readonly: true, busyTimeoutMs: 500 });
   try {
     // The store needs a clock and a random stream to create sales; reading uses neither.
     const store = new TransactionLocalService(database, {
@@ -41,17 +44,38 @@ async function readDevice(
       for (const status of statuses ?? [undefined])
         rows.push(...(await store.listTransactions({ status, limit })));
     return { file, statistics, rows: rows.slice(0, limit) };
+  } catch (error) {
+    if (/database is locked/.test(messageOf(error)))
+      throw new ERR_FILE(
+        file,
+        'is locked by another process (a run still going?): inspect it once the run has ended',
+        {
+          cause: error,
+        },
+      );
+    throw error;
   } finally {
     database.close();
   }
 }
 
+/** A run folder's devices (a `--workers` run's are in its shards' folders), else the .sqlite files of a folder. */
 function deviceFiles(path: string): string[] {
-  const folder = existsSync(join(path, 'devices')) ? join(path, 'devices') : path;
-  return readdirSync(folder)
-    .filter((name) => name.endsWith('.sqlite'))
-    .sort()
-    .map((name) => join(folder, name));
+  const shards = join(path, SHARDS_FOLDER);
+  const folders = existsSync(join(path, 'devices'))
+    ? [join(path, 'devices')]
+    : existsSync(shards)
+      ? readdirSync(shards)
+          .map((name) => join(shards, name, 'devices'))
+          .filter((folder) => existsSync(folder))
+      : [path];
+  return folders
+    .flatMap((folder) =>
+      readdirSync(folder)
+        .filter((name) => name.endsWith('.sqlite'))
+        .map((name) => join(folder, name)),
+    )
+    .sort((a, b) => (basename(a) < basename(b) ? -1 : basename(a) > basename(b) ? 1 : 0));
 }
 
 function statisticsLine(label: string, s: SyncStatistics, width: number): string {
@@ -90,7 +114,7 @@ export function inspectCommand(context: CommandContext): Command {
           `expected ${SYNC_STATUSES.join(', ')}, got ${JSON.stringify(options.status)}`,
         );
       }
-      const limit = options.limit === '0' ? 0 : positiveInteger('--limit', options.limit);
+      const limit = wholeNumber('--limit', options.limit, 0);
       const folder = statSync(path).isDirectory();
       const files = folder ? deviceFiles(path) : [path];
       // A whole fleet: by default only the rows that need a look (not synced); one file: every row.

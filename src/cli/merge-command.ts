@@ -3,12 +3,15 @@
  * counters and invariants summed, thresholds evaluated again on the whole.
  */
 
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { renderTerminal, writeReports } from '../report/index.ts';
 import type { CommandContext } from './context.ts';
+import { ERR_MERGE } from './errors.ts';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
+import * as flags from './flags.ts';
 import { mergeShardFolders } from './merge-shards.ts';
-import { defaultRunFolder } from './run-folder.ts';
+import { defaultRunFolder, prepareRunFolder } from './run-folder.ts';
 
 export function mergeCommand(context: CommandContext): Command {
   return new Command('merge')
@@ -30,7 +33,14 @@ ${EXIT_CODES_HELP}`,
     )
     .action((folders: string[], options: { out?: string; json?: boolean }) => {
       const { summary: merged, metrics, shards } = mergeShardFolders(folders);
-      const outDir = options.out ?? defaultRunFolder(merged.scenario, merged.seed, new Date(), '-merged');
+      const outDir =
+        options.out === undefined
+          ? defaultRunFolder(merged.scenario, merged.seed, new Date(), '-merged')
+          : flags.nonBlank('--out', options.out, 'a folder');
+      // Its earlier outputs are removed: a shard's own folder would lose its report.
+      if (shards.some((shard) => resolve(shard) === resolve(outDir)))
+        throw new ERR_MERGE(`--out ${outDir} is one of the shards' folders: write the merged run elsewhere`);
+      prepareRunFolder(outDir);
       const files = writeReports({ summary: merged, metrics, shards }, outDir);
       if (options.json) context.console.out(JSON.stringify(merged, null, 2));
       const print = options.json ? context.console.err : context.console.out;

@@ -60,8 +60,13 @@ export function mergeShardFolders(folders: readonly string[]): MergedRun {
   const replay = first?.summary.replay;
   const scenario =
     replay === undefined ? null : validateScenario(replay.scenario, `${first?.file} (replay.scenario)`);
+  const merged = applyThresholds(mergeSummaries(summaries, metrics), scenario?.thresholds ?? []);
   return {
-    summary: applyThresholds(mergeSummaries(summaries, metrics), scenario?.thresholds ?? []),
+    // Replayed as the whole run it is: every shard at once, a thread each, which gives this summary again.
+    summary:
+      replay === undefined
+        ? merged
+        : { ...merged, replay: { ...replay, shard: null, workers: summaries.length } },
     metrics,
     shards: shards.map((s) => dirname(s.file)),
   };

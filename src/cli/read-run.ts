@@ -1,11 +1,12 @@
 /** Reading a finished run folder back: its summary.json and histograms.json, with errors naming the file. */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { messageOf } from '../core/errors.ts';
+import { jsonErrorOf, messageOf } from '../core/errors.ts';
 import { parseHistogramsJson } from '../report/index.ts';
 import type { MetricsSnapshot } from '../sim/metrics.ts';
-import type { Summary } from '../sim/summary.ts';
+import type { ReplayInfo, Summary } from '../sim/summary.ts';
 import { ERR_FILE, ERR_REPLAY } from './errors.ts';
+import { MAX_SPEED, MAX_WORKERS } from './flags.ts';
 
 /** A run folder or its summary.json, as the user typed it. */
 export function summaryPath(path: string): string {
@@ -23,7 +24,7 @@ export function readJson(file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ERR_REPLAY(file, `is not valid JSON: ${messageOf(error)}`);
+    throw new ERR_REPLAY(file, `is not valid JSON: ${jsonErrorOf(error)}`);
   }
 }
 
@@ -45,4 +46,44 @@ export function readMetrics(summaryFile: string): MetricsSnapshot {
   } catch (error) {
     throw new ERR_REPLAY(file, messageOf(error));
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isWhole(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
+}
+
+/**
+ * A summary's replay section, checked field by field: it is a file, and a hand-edited one must be refused
+ * by name, not run as something else (0 devices, 50 threads, an hour in real time) or crash.
+ */
+export function replayInfoOf(summary: Summary, file: string): ReplayInfo {
+  const replay: unknown = summary.replay;
+  const bad = (field: string, expected: string): never => {
+    throw new ERR_REPLAY(file, `replay.${field} must be ${expected}`);
+  };
+  if (replay === undefined)
+    throw new ERR_REPLAY(file, 'has no replay section (it was not written by `syncsim run`)');
+  if (!isObject(replay)) throw new ERR_REPLAY(file, 'replay must be an object');
+  const { seed, shard, realtime, workers } = replay;
+  if (typeof seed !== 'string' || seed.trim() === '') bad('seed', 'a non-empty string');
+  if (shard !== null) {
+    if (!isObject(shard) || !isWhole(shard.count, 1) || !isWhole(shard.index, 0, (shard.count as number) - 1))
+      bad('shard', 'null or {"index": i, "count": N} with 0 <= i < N');
+  }
+  if (realtime !== null) {
+    if (
+      !isObject(realtime) ||
+      typeof realtime.speed !== 'number' ||
+      !(realtime.speed > 0) ||
+      realtime.speed > MAX_SPEED
+    )
+      bad('realtime', `null (virtual time) or {"speed": X} with 0 < X <= ${MAX_SPEED}`);
+  }
+  if (workers !== undefined && !isWhole(workers, 1, MAX_WORKERS))
+    bad('workers', `a whole number from 1 to ${MAX_WORKERS}`);
+  return replay as unknown as ReplayInfo;
 }

@@ -10,7 +10,8 @@ import type { CommandContext } from './context.ts';
 import { ERR_REPLAY } from './errors.ts';
 import { executeRun, type FinishedRun } from './execute-run.ts';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
-import { readSummary } from './read-run.ts';
+import * as flags from './flags.ts';
+import { readSummary, replayInfoOf } from './read-run.ts';
 import { reportOutcome } from './run-command.ts';
 import { defaultRunFolder } from './run-folder.ts';
 import { runWorkers } from './run-workers.ts';
@@ -44,20 +45,25 @@ export function replayCommand(context: CommandContext): Command {
 Examples:
   syncsim replay reports/lost-ack-42-20261125-101500
   syncsim replay reports/lost-ack-42-20261125-101500/summary.json --out /tmp/replay
-In virtual time the replay must match its original exactly (wall-clock fields aside); a difference exits 1.
+In virtual time the replay must match its original exactly (wall-clock fields aside); a difference exits 4.
+Identical, it exits as the original did (1 when the original failed a threshold).
 Real-time runs replay the same scenario and seed, but latencies are measured, so they are not compared.
 ${EXIT_CODES_HELP}`,
     )
     .action(async (path: string, options: { out?: string; progress: boolean; json?: boolean }) => {
       const { file, summary: original } = readSummary(path);
-      const replay = original.replay;
-      if (replay === undefined)
-        throw new ERR_REPLAY(file, 'has no replay section (it was not written by `syncsim run`)');
+      const replay = replayInfoOf(original, file);
       const scenario = validateScenario(replay.scenario, `${file} (replay.scenario)`);
+      const devices = scenario.devices.count;
+      if ((replay.shard?.count ?? 1) > devices || (replay.workers ?? 1) > devices)
+        throw new ERR_REPLAY(file, `replay splits ${devices} device(s) into more shards than devices`);
       const print = options.json ? context.console.err : context.console.out;
       print(`seed ${replay.seed}`);
       print(`replaying ${scenario.name} from ${file}`);
-      const outDir = options.out ?? defaultRunFolder(scenario.name, replay.seed, new Date(), '-replay');
+      const outDir =
+        options.out === undefined
+          ? defaultRunFolder(scenario.name, replay.seed, new Date(), '-replay')
+          : flags.nonBlank('--out', options.out, 'a folder');
       const signal = context.trapInterrupts();
       const workers = replay.workers ?? 1;
       let finished: FinishedRun;
@@ -108,7 +114,7 @@ ${EXIT_CODES_HELP}`,
         context.setExitCode(code);
       } else {
         context.console.err(`replay: DIFFERS from the original:\n  ${diff.join('\n  ')}`);
-        context.setExitCode(EXIT.failed);
+        context.setExitCode(EXIT.differed);
       }
     });
 }

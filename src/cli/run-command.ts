@@ -66,13 +66,28 @@ export function flagAssignments(options: RunFlags): string[] {
         throw new ERR_FLAG(flag, 'only applies with --target URL');
     }
   } else {
-    const target: Record<string, unknown> = { kind: 'target', url: options.target };
+    const target: Record<string, unknown> = {
+      kind: 'target',
+      url: flags.nonBlank('--target', options.target, 'the backend URL, e.g. https://staging.example.com'),
+    };
     if (options.tokenEnv !== undefined) target.tokenEnv = options.tokenEnv;
     if (options.header !== undefined) target.headers = Object.fromEntries(options.header.map(flags.header));
-    if (options.ledger !== undefined) target.ledger = options.ledger;
+    if (options.ledger !== undefined)
+      target.ledger = flags.nonBlank(
+        '--ledger',
+        options.ledger,
+        "the fake backend's URL, sqlite:PATH or mysql://user@host/db",
+      );
     if (options.ledgerTable !== undefined || options.ledgerColumn !== undefined) {
+      // The admin API serves the fake backend's own table: a mapping would be ignored without a word.
+      if (/^https?:/i.test(options.ledger ?? ''))
+        throw new ERR_FLAG(
+          options.ledgerTable !== undefined ? '--ledger-table' : '--ledger-column',
+          "applies to a database ledger (sqlite: or mysql:): the fake backend's admin API serves its own table",
+        );
       const mapping: Record<string, unknown> = {};
-      if (options.ledgerTable !== undefined) mapping.table = options.ledgerTable;
+      if (options.ledgerTable !== undefined)
+        mapping.table = flags.nonBlank('--ledger-table', options.ledgerTable, 'a table name');
       if (options.ledgerColumn !== undefined)
         mapping.columns = Object.fromEntries(options.ledgerColumn.map(flags.ledgerColumn));
       target.ledgerMapping = mapping;
@@ -86,14 +101,15 @@ export function realtimeOf(options: RunFlags): { speed: number } | null {
   if (options.speed !== undefined && !options.realtime && options.target === undefined) {
     throw new ERR_FLAG('--speed', 'only applies with --realtime or --target');
   }
-  const speed = options.speed === undefined ? 1 : flags.positiveNumber('--speed', options.speed);
+  const speed =
+    options.speed === undefined ? 1 : flags.positiveNumber('--speed', options.speed, flags.MAX_SPEED);
   return options.realtime || options.target !== undefined ? { speed } : null;
 }
 
 /** `--workers n` (default 1), checked against the flags it cannot go with and the size of the fleet. */
 export function workersOf(options: RunFlags, devices: number): number {
   if (options.workers === undefined) return 1;
-  const workers = flags.positiveInteger('--workers', options.workers, 256);
+  const workers = flags.positiveInteger('--workers', options.workers, flags.MAX_WORKERS);
   if (workers === 1) return 1;
   if (options.shard !== undefined)
     throw new ERR_FLAG(
@@ -132,7 +148,7 @@ export function reportOutcome(
   const print = options.json ? console.err : console.out;
   print(renderTerminal(outcome.report));
   print(
-    `reports: ${relative(process.cwd(), outDir) || '.'}/ (${outcome.files.length} files; open report.html)`,
+    `reports: ${relative(process.cwd(), outDir) || '.'}/ (${outcome.files.length} report files; open report.html)`,
   );
   if (summary.harnessErrors > 0) {
     const first = outcome.report.harnessErrors?.[0]?.error.split('\n')[0];
@@ -150,9 +166,16 @@ export function reportOutcome(
   return summary.passed ? EXIT.ok : EXIT.failed;
 }
 
-export function addRunFlags(command: Command): Command {
-  return command
-    .option('--devices <n>', 'number of devices (overrides the scenario)')
+/** The flags of `run`, and of `sweep`, which runs them at each of its sizes (its own --devices, --out, --json). */
+export function addRunFlags(command: Command, kind: 'run' | 'sweep' = 'run'): Command {
+  const sweep = kind === 'sweep';
+  command
+    .option(
+      '--devices <n>',
+      sweep
+        ? 'fleet sizes to run, comma-separated, at least two (e.g. 50,100,200,400)'
+        : 'number of devices (overrides the scenario)',
+    )
     .option('--duration <d>', 'length of the fault phase: 8h, 90m, 30s, or milliseconds')
     .option('--seed <s>', 'the seed; a run without one picks one and prints it')
     .option(
@@ -165,7 +188,10 @@ export function addRunFlags(command: Command): Command {
       flags.collect,
     )
     .option('--realtime', 'run in real time over HTTP (against the fake backend on loopback, or --target)')
-    .option('--speed <x>', 'real-time speed factor: scenario time runs x times faster than the wall clock')
+    .option(
+      '--speed <x>',
+      `real-time speed factor: scenario time runs x times faster than the wall clock (at most ${flags.MAX_SPEED})`,
+    )
     .option('--target <url>', 'a real backend to test (implies --realtime); its base URL')
     .option(
       '--token-env <name>',
@@ -181,25 +207,40 @@ export function addRunFlags(command: Command): Command {
       '--ledger-column <field=column>',
       'ledger column mapping, e.g. offlineReference=ref; column null if absent (repeatable)',
       flags.collect,
-    )
-    .option(
+    );
+  if (!sweep)
+    command.option(
       '--shard <i/N>',
       'run only the devices whose index is i mod N (merge the shards with `syncsim merge`)',
-    )
-    .option(
-      '--workers <n>',
-      'run the fleet as n shards at once, one thread each (one per core) in this process, merged into one result; each shard has a fake backend of its own, or sends to the one --target',
-    )
-    .option('--out <dir>', 'run folder (default: reports/<scenario>-<seed>-<time>/)')
-    .option('--no-progress', 'no progress display')
-    .option('--json', 'print summary.json to stdout (everything else goes to stderr)')
-    .option(
-      '--log <file>',
-      "write every device's AppLog events (sale created, batch sync completed...) to FILE as pino NDJSON",
-    )
-    .addOption(
-      new Option('--max-open-devices <n>', 'device files open at once (default: from ulimit -n)').hideHelp(),
     );
+  command.option(
+    '--workers <n>',
+    `run ${sweep ? 'each size' : 'the fleet'} as n shards at once, one thread each (one per core) in this process, merged into one result; each shard has a fake backend of its own, or sends to the one --target`,
+  );
+  if (sweep) {
+    command
+      .option(
+        '--out <dir>',
+        'sweep folder: the curve (sweep.html, sweep.json) and a run folder per size (default: reports/<scenario>-<seed>-sweep-<time>/)',
+      )
+      .option('--no-progress', 'no progress display')
+      .option(
+        '--json',
+        'print the rows of sweep.json (one per size) to stdout (everything else goes to stderr)',
+      );
+  } else {
+    command
+      .option('--out <dir>', 'run folder (default: reports/<scenario>-<seed>-<time>/)')
+      .option('--no-progress', 'no progress display')
+      .option('--json', 'print summary.json to stdout (everything else goes to stderr)')
+      .option(
+        '--log <file>',
+        "write every device's AppLog events (sale created, batch sync completed...) to FILE as pino NDJSON",
+      );
+  }
+  return command.addOption(
+    new Option('--max-open-devices <n>', 'device files open at once (default: from ulimit -n)').hideHelp(),
+  );
 }
 
 export function runCommand(context: CommandContext): Command {
@@ -231,13 +272,19 @@ ${EXIT_CODES_HELP}`,
       const loaded = await loadScenario(name, [...flagAssignments(options), ...(options.set ?? [])]);
       const realtime = realtimeOf(options);
       const shard = options.shard === undefined ? null : flags.shard(options.shard);
+      if (shard !== null && shard.count > loaded.scenario.devices.count)
+        throw new ERR_FLAG(
+          '--shard',
+          `${shard.count} shards for ${loaded.scenario.devices.count} device(s): at most one shard per device`,
+        );
       const workers = workersOf(options, loaded.scenario.devices.count);
       const maxOpenDevices = maxOpenDevicesOf(options);
-      const seed = options.seed ?? pickSeed();
+      const seed = options.seed === undefined ? pickSeed() : flags.seed(options.seed);
+      const out = options.out === undefined ? undefined : flags.nonBlank('--out', options.out, 'a folder');
       const print = options.json ? console.err : console.out;
       print(`seed ${seed}${options.seed === undefined ? ` (picked; replay with --seed ${seed})` : ''}`);
       const outDir =
-        options.out ??
+        out ??
         defaultRunFolder(
           loaded.scenario.name,
           seed,

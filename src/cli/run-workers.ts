@@ -24,6 +24,7 @@ import { ERR_WORKER } from './errors.ts';
 import type { FinishedRun, RunRequest } from './execute-run.ts';
 import { EXIT } from './exit-codes.ts';
 import { mergeShardFolders } from './merge-shards.ts';
+import { prepareRunFolder, SHARDS_FOLDER, shardFolder } from './run-folder.ts';
 
 /** A run as executeRun takes it, less what shards cannot share (a shard, one log file). */
 export interface WorkersRequest extends Omit<RunRequest, 'shard' | 'logFile'> {
@@ -143,13 +144,14 @@ function howItEnded(exit: ShardExit): string {
  */
 export async function runWorkers(request: WorkersRequest): Promise<FinishedRun | null> {
   const { workers, outDir, console } = request;
-  const shardsDir = join(outDir, 'shards');
+  const shardsDir = join(outDir, SHARDS_FOLDER);
+  prepareRunFolder(outDir);
   // A run folder holds one run: an earlier run's shards would be merged as this run's.
   rmSync(shardsDir, { recursive: true, force: true });
-  mkdirSync(shardsDir, { recursive: true });
+  mkdirSync(shardsDir);
   const scenarioFile = join(shardsDir, 'scenario.json');
   writeFileSync(scenarioFile, `${JSON.stringify(request.scenario, null, 2)}\n`);
-  const folders = Array.from({ length: workers }, (_, index) => join(shardsDir, `shard-${index}`));
+  const folders = Array.from({ length: workers }, (_, index) => shardFolder(outDir, index));
 
   const started = performance.now(); // wall time for the progress lines only
   const shards = folders.map((folder, index) => startShard(request, index, scenarioFile, folder));

@@ -4,7 +4,7 @@ import { DedupeModeSchema } from '../fake-backend/options.ts';
 import { runUntilSignal } from '../fake-backend/serve.ts';
 import type { CommandContext } from './context.ts';
 import { ERR_FLAG } from './errors.ts';
-import { EXIT_CODES_HELP } from './exit-codes.ts';
+import { SERVE_EXIT_CODES_HELP } from './exit-codes.ts';
 
 const DEDUPE_MODES = DedupeModeSchema.anyOf.map((branch) => String(branch.const));
 
@@ -38,9 +38,15 @@ Examples:
   syncsim serve --port 0 --db :memory: --dedupe check-then-insert --admin
   SYNC_TOKEN=s3cret syncsim serve --token-env SYNC_TOKEN --faults faults.json --admin
   # then: syncsim run steady-day --target http://127.0.0.1:8787 --ledger http://127.0.0.1:8787
-${EXIT_CODES_HELP}`,
+${SERVE_EXIT_CODES_HELP}`,
     )
     .action(async (options: ServeFlags) => {
+      // An empty host would bind every interface: the admin API open to the network, unasked.
+      if (options.host.trim() === '')
+        throw new ERR_FLAG(
+          '--host',
+          'expected an interface to bind, e.g. 127.0.0.1 (loopback) or 0.0.0.0 (every interface), got ""',
+        );
       const port = Number(options.port);
       if (!/^\d+$/.test(options.port) || port > 65_535)
         throw new ERR_FLAG('--port', `expected 0 to 65535, got ${JSON.stringify(options.port)}`);

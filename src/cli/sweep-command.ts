@@ -4,7 +4,7 @@
  * size at which a threshold breaks. With `--workers N` each size runs as `run --workers N` runs it.
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { renderSweepHtml, renderSweepTable, type SweepRow, sweepRow } from '../report/sweep.ts';
@@ -22,21 +22,23 @@ import {
   realtimeOf,
   workersOf,
 } from './run-command.ts';
-import { defaultRunFolder, pickSeed } from './run-folder.ts';
+import { defaultRunFolder, makeFolder, pickSeed } from './run-folder.ts';
 import { capacityNote, runWorkers } from './run-workers.ts';
 
 export function parseSizes(text: string): number[] {
-  const sizes = text.split(',').map((part) => flags.positiveInteger('--devices', part.trim(), 100_000));
-  if (sizes.length < 2)
-    throw new ERR_FLAG('--devices', 'a sweep needs at least two sizes, e.g. 50,100,200,400');
-  return [...new Set(sizes)].sort((a, b) => a - b);
+  const sizes = new Set(
+    text.split(',').map((part) => flags.positiveInteger('--devices', part.trim(), 100_000)),
+  );
+  if (sizes.size < 2)
+    throw new ERR_FLAG('--devices', 'a sweep needs at least two different sizes, e.g. 50,100,200,400');
+  return [...sizes].sort((a, b) => a - b);
 }
 
 export function sweepCommand(context: CommandContext): Command {
   const command = new Command('sweep')
     .description('Run a scenario at several fleet sizes and draw the capacity curve')
     .argument('<scenario>', 'built-in scenario name or file');
-  addRunFlags(command)
+  addRunFlags(command, 'sweep')
     .addHelpText(
       'after',
       `
@@ -53,25 +55,22 @@ ${EXIT_CODES_HELP}`,
     .action(async (name: string, options: RunFlags) => {
       if (options.devices === undefined)
         throw new ERR_FLAG('--devices', 'required: the sizes to sweep, e.g. --devices 50,100,200,400');
-      if (options.shard !== undefined) throw new ERR_FLAG('--shard', 'does not apply to a sweep');
-      // One file for every size would hold the last size's events only.
-      if (options.log !== undefined)
-        throw new ERR_FLAG(
-          '--log',
-          'applies to one run: run the size you want to look at with syncsim run --log',
-        );
       const sizes = parseSizes(options.devices);
       const { devices: _devices, ...rest } = options;
       const base = [...flagAssignments(rest), ...(options.set ?? [])];
       const realtime = realtimeOf(options);
       const workers = workersOf(options, sizes[0] as number);
       const maxOpenDevices = maxOpenDevicesOf(options);
-      const seed = options.seed ?? pickSeed();
+      const seed = options.seed === undefined ? pickSeed() : flags.seed(options.seed);
       const print = options.json ? context.console.err : context.console.out;
       const signal = context.trapInterrupts();
       print(`seed ${seed}${options.seed === undefined ? ` (picked; replay with --seed ${seed})` : ''}`);
       const first = await loadScenario(name, base);
-      const outDir = options.out ?? defaultRunFolder(first.scenario.name, seed, new Date(), '-sweep');
+      const outDir =
+        options.out === undefined
+          ? defaultRunFolder(first.scenario.name, seed, new Date(), '-sweep')
+          : flags.nonBlank('--out', options.out, 'a folder');
+      makeFolder(outDir);
       if (workers > 1) {
         const note = capacityNote(first.scenario, workers);
         if (note !== null) context.console.err(note);
@@ -99,7 +98,6 @@ ${EXIT_CODES_HELP}`,
         if (outcome === null) break;
         rows.push(sweepRow(outcome.summary));
       }
-      mkdirSync(outDir, { recursive: true });
       writeFileSync(join(outDir, 'sweep.json'), `${JSON.stringify(rows, null, 2)}\n`);
       writeFileSync(join(outDir, 'sweep.html'), renderSweepHtml(first.scenario.name, seed, rows));
       if (options.json) context.console.out(JSON.stringify(rows, null, 2));

@@ -180,10 +180,20 @@ export class DeviceDatabase {
   }
 }
 
+/** What an unmigrated file holds instead, so that a user who opened the wrong file sees which one it is. */
+function tablesOf(db: Database.Database): string {
+  const names = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .pluck()
+    .all() as string[];
+  return names.length === 0 ? 'it holds no tables' : `it holds other tables (${names.join(', ')})`;
+}
+
 function migrate(db: Database.Database, path: string, readonly: boolean): void {
   const version = Number(db.pragma('user_version', { simple: true }));
   if (version > SCHEMA_VERSION) throw new ERR_DEVICE_DB_VERSION(path, version, SCHEMA_VERSION);
   if (version === SCHEMA_VERSION) return;
+  if (readonly && version === 0) throw new Error(`not a syncsim device file: ${tablesOf(db)}`);
   if (readonly)
     throw new Error(`schema version ${version} is older than ${SCHEMA_VERSION} and the file is read-only`);
   db.transaction(() => {

@@ -65,6 +65,14 @@ export function isSyncsimError(error: unknown): error is SyncsimError {
   return error instanceof SyncsimError;
 }
 
+/**
+ * The message of a JSON.parse failure on one line: V8 quotes the text it choked on, newlines included, and
+ * an error the CLI prints is one line.
+ */
+export function jsonErrorOf(error: unknown): string {
+  return messageOf(error).replace(/\s*[\r\n]+\s*/g, ' ');
+}
+
 /** The message of anything thrown, for logs and row-level `last_error` columns. */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

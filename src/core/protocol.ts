@@ -3,7 +3,9 @@
  * Schema (TypeBox) with the static types derived from it. The device core builds requests and reads
  * responses with it; the fake backend validates requests and builds responses with it.
  *
- * Requests are strict (the fake backend rejects what the schema rejects). Responses are read tolerantly:
+ * Requests are checked strictly against the schema (types, formats, bounds; the fake backend rejects what it
+ * rejects), and fields it does not name are ignored, as a backend's request validation ignores them: an app
+ * that sends more than the spec's fields can still talk to the fake backend. Responses are read tolerantly:
  * a real backend may omit every optional field, and the client must still make sense of the answer.
  */
 import Type from 'typebox';

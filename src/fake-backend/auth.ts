@@ -11,7 +11,9 @@ import { problem, UnauthorizedError } from './errors.ts';
 export function authProblem(token: string | null, header: string | undefined): string | null {
   if (token === null) return null;
   if (header === undefined || header === '') return 'is missing: send Authorization: Bearer <token>';
-  if (header !== `Bearer ${token}`) return 'does not carry the expected bearer token';
+  // The scheme is case-insensitive (RFC 9110), the token is not.
+  const match = /^bearer +(.*)$/i.exec(header);
+  if (match?.[1] !== token) return 'does not carry the expected bearer token';
   return null;
 }
 

@@ -87,6 +87,12 @@ export const InvalidOptionsError = defineError(
   'config',
   (problems: readonly string[]) => `invalid backend options: ${problems.join('; ')}`,
 );
+/** The fault plan's file itself: missing or unreadable, as a missing scenario file is (not its content). */
+export const FaultPlanUnreadableError = defineError(
+  'SYNCSIM_ERR_BACKEND_FAULT_PLAN_UNREADABLE',
+  'unavailable',
+  (path: string, reason: string) => `cannot read the fault plan ${path}: ${reason}`,
+);
 export const InvalidFaultPlanError = defineError(
   'SYNCSIM_ERR_BACKEND_INVALID_FAULT_PLAN',
   'config',

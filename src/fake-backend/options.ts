@@ -5,6 +5,7 @@
  */
 import Type from 'typebox';
 import { Value } from 'typebox/value';
+import { jsonErrorOf } from '../core/errors.ts';
 import { DEFAULT_BATCH_SYNC_PATH } from '../core/protocol.ts';
 import { type Distribution, DistributionSchema } from '../core/random.ts';
 import { InvalidFaultPlanError, InvalidOptionsError } from './errors.ts';
@@ -328,7 +329,7 @@ export function validateFaultsFile(text: string, source = 'faults'): Validated<F
   } catch (error) {
     return {
       ok: false,
-      errors: [`${source} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`],
+      errors: [`${source} is not valid JSON: ${jsonErrorOf(error)}`],
     };
   }
   return validateFaultPlan(json, source);

@@ -8,7 +8,12 @@ import { readFileSync } from 'node:fs';
 import type { Clock } from '../core/ports.ts';
 import { createRealClock } from '../core/real-clock.ts';
 import { type Backend, buildBackend } from './app.ts';
-import { InvalidFaultPlanError, InvalidOptionsError, ListenError } from './errors.ts';
+import {
+  FaultPlanUnreadableError,
+  InvalidFaultPlanError,
+  InvalidOptionsError,
+  ListenError,
+} from './errors.ts';
 import {
   type BackendOptionsInput,
   type CapacityModelInput,
@@ -74,9 +79,9 @@ function readFaults(path: string, io: ServeIo): FaultPlan {
   try {
     text = io.readFile(path);
   } catch (error) {
-    throw new InvalidFaultPlanError(path, [
-      `cannot read the file: ${error instanceof Error ? error.message : String(error)}`,
-    ]);
+    throw new FaultPlanUnreadableError(path, error instanceof Error ? error.message : String(error), {
+      cause: error,
+    });
   }
   const result = validateFaultsFile(text, path);
   if (!result.ok) throw new InvalidFaultPlanError(path, result.errors);

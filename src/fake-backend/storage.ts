@@ -138,8 +138,8 @@ CREATE TABLE IF NOT EXISTS ${LEDGER_TABLE} (
   created_at_device TEXT NOT NULL,
   items_json TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS ${LEDGER_TABLE}_device ON ${LEDGER_TABLE} (device_id, server_id);
 `;
+const CREATE_DEVICE_INDEX = `CREATE INDEX IF NOT EXISTS ${LEDGER_TABLE}_device ON ${LEDGER_TABLE} (device_id, server_id)`;
 
 const INSERT_COLUMNS =
   'transaction_code, received_at, offline_id, offline_reference, device_id, branch_code, id_user_apps, grand_total, ' +
@@ -249,6 +249,19 @@ function reconcileIndexes(db: Database.Database, options: StorageOptions): void 
   }
 }
 
+/** A file whose table of that name was made by something else is refused by name, not failed on later. */
+function checkTableShape(db: Database.Database, file: string): void {
+  try {
+    db.prepare(`SELECT server_id, ${INSERT_COLUMNS} FROM ${LEDGER_TABLE} LIMIT 0`);
+  } catch (error) {
+    throw new StorageError(
+      file,
+      `its table ${LEDGER_TABLE} was not made by syncsim (${error instanceof Error ? error.message : String(error)}): use a fresh file`,
+      { cause: error },
+    );
+  }
+}
+
 /** Deletes every row and restarts AUTOINCREMENT, so server_id starts at 1 again. */
 function clearTable(db: Database.Database): void {
   db.exec(`DELETE FROM ${LEDGER_TABLE}`);
@@ -287,6 +300,8 @@ export function openLedger(options: StorageOptions, clock: Clock): Ledger {
   const db = openDatabase(options);
   try {
     db.exec(CREATE_TABLE);
+    checkTableShape(db, options.file);
+    db.exec(CREATE_DEVICE_INDEX);
     // Emptied before the indexes are made, so that a fresh unique ledger can reuse a file that holds repeats.
     if (options.fresh) clearTable(db);
     reconcileIndexes(db, options);

@@ -62,7 +62,8 @@ export function formatCount(count: number | null): string {
  * reads as one (`116,671 (1m 57s)`, `0.2427 (24.3%)`).
  */
 export function formatActual(actual: ThresholdResult['actual'], expression = ''): string {
-  if (actual === null) return 'null';
+  // No value to compare (no data, or not checked): the threshold's error says which.
+  if (actual === null) return 'n/a';
   if (typeof actual !== 'number') return String(actual);
   const plain = formatNumber(actual, 4);
   const field = expression.trim().split(/[\s<>=!]/)[0] ?? '';

@@ -132,6 +132,19 @@ export function generatorLine(summary: Summary): string | null {
 export const GENERATOR_LINES = { busyPercent: 90, lagMs: 50 } as const;
 
 /**
+ * A target that refused every request it answered (401 or 403, none accepted): its token is missing or wrong.
+ * Only the ledger probe can ask that before a run, so without --ledger the run itself is where it shows.
+ */
+export function refusedWarning(summary: Summary): string | null {
+  const { byStatus, ok } = summary.requests;
+  const refused = (byStatus['401'] ?? 0) + (byStatus['403'] ?? 0);
+  if (ok > 0 || refused === 0) return null;
+  const answered = Object.values(byStatus).reduce((sum, count) => sum + count, 0);
+  if (refused !== answered) return null;
+  return 'The target refused every request it answered (401/403): it wants a bearer token (--token-env NAME, a variable that holds it), or refused the one given.';
+}
+
+/**
  * What to tell the user when the load generator could not keep the scenario's schedule, a sentence per line
  * (the terminal prints them as lines, the documents as one paragraph); null when it kept up.
  */

@@ -11,7 +11,7 @@ import {
   formatTimes,
   verdictOf,
 } from './format.ts';
-import { generatorLine, generatorWarning, type ReportInput } from './report-input.ts';
+import { generatorLine, generatorWarning, type ReportInput, refusedWarning } from './report-input.ts';
 
 export interface TerminalOptions {
   /** ANSI colours (the caller decides: a TTY, no NO_COLOR, ...). Default false. */
@@ -62,6 +62,8 @@ export function renderTerminal(input: ReportInput, options: TerminalOptions = {}
     `${label('')}time-to-sync p50 ${formatPercentile(latency.timeToSyncMs, 'p50')}, p99 ${formatPercentile(latency.timeToSyncMs, 'p99')} (sold offline p99 ${formatPercentile(latency.timeToSyncOfflineMs, 'p99')})`,
     `${label('invariants')}${invariantText}${invariants.checked ? '' : ' (no server ledger)'}`,
   ];
+  const refused = refusedWarning(summary);
+  if (refused !== null) lines.push(`${label('')}${paint(refused, 'yellow')}`);
   const generator = generatorLine(summary);
   if (generator !== null) lines.push(`${label('generator')}${generator}`);
   for (const sentence of generatorWarning(summary) ?? [])

@@ -1,4 +1,4 @@
-/** Errors of scenario loading and threshold parsing: all are the user's input, so all exit with code 2. */
+/** Errors of scenario loading and threshold parsing: the user's input (exit 2), but for a missing file (exit 3). */
 import { defineError } from '../core/errors.ts';
 
 export const ERR_SCENARIO_NOT_FOUND = defineError(
@@ -6,6 +6,12 @@ export const ERR_SCENARIO_NOT_FOUND = defineError(
   'usage',
   (name: string, known: string) =>
     `no scenario or file named ${JSON.stringify(name)} (built-in scenarios: ${known})`,
+);
+/** A path that names no file: missing, as any input file can be, not a typo of a built-in name. */
+export const ERR_SCENARIO_FILE_MISSING = defineError(
+  'SYNCSIM_ERR_SCENARIO_FILE_MISSING',
+  'unavailable',
+  (file: string) => `${file}: no such scenario file`,
 );
 export const ERR_SCENARIO_FILE = defineError(
   'SYNCSIM_ERR_SCENARIO_FILE',

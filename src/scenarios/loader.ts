@@ -6,9 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
-import { messageOf } from '../core/errors.ts';
+import { jsonErrorOf, messageOf } from '../core/errors.ts';
 import { BUILTIN_SCENARIOS } from './builtin/index.ts';
-import { ERR_SCENARIO_FILE, ERR_SCENARIO_NOT_FOUND } from './errors.ts';
+import { ERR_SCENARIO_FILE, ERR_SCENARIO_FILE_MISSING, ERR_SCENARIO_NOT_FOUND } from './errors.ts';
 import type { Scenario } from './scenario.ts';
 import { applyAssignment, parseAssignment } from './set-override.ts';
 import { validateScenario } from './validate.ts';
@@ -66,7 +66,10 @@ async function readScenarioFile(file: string): Promise<unknown> {
     try {
       return JSON.parse(text);
     } catch (error) {
-      throw new ERR_SCENARIO_FILE(file, `is not valid JSON${jsonPosition(text, error)}: ${messageOf(error)}`);
+      throw new ERR_SCENARIO_FILE(
+        file,
+        `is not valid JSON${jsonPosition(text, error)}: ${jsonErrorOf(error)}`,
+      );
     }
   }
   if (MODULE_EXTENSIONS.includes(extension)) {
@@ -87,6 +90,12 @@ async function readScenarioFile(file: string): Promise<unknown> {
   );
 }
 
+/** A folder in it or a scenario file's extension: meant as a file, not as a built-in name. */
+function looksLikePath(text: string): boolean {
+  const extension = extname(text).toLowerCase();
+  return /[\\/]/.test(text) || extension === '.json' || MODULE_EXTENSIONS.includes(extension);
+}
+
 export async function loadScenario(
   nameOrFile: string,
   assignments: readonly string[] = [],
@@ -100,6 +109,8 @@ export async function loadScenario(
   } else if (existsSync(nameOrFile)) {
     raw = await readScenarioFile(nameOrFile);
     source = nameOrFile;
+  } else if (looksLikePath(nameOrFile)) {
+    throw new ERR_SCENARIO_FILE_MISSING(nameOrFile);
   } else {
     throw new ERR_SCENARIO_NOT_FOUND(nameOrFile, BUILTIN_SCENARIOS.map((entry) => entry.name).join(', '));
   }

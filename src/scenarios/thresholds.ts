@@ -29,12 +29,26 @@ function lookup(root: unknown, path: readonly string[]): { found: boolean; value
   return { found: true, value: current };
 }
 
-/** The numeric and boolean fields a threshold may read (`requests.byStatus.<code>` too). */
-export function thresholdFields(): string[] {
-  const fields: string[] = [];
+/** What a field holds once it has a value: the template leaves some null (no data, not checked). */
+export type FieldKind = 'number' | 'boolean';
+
+/** The fields the template leaves null that do not hold numbers; every other null field holds a number. */
+const NULL_IN_TEMPLATE: Readonly<Record<string, FieldKind | 'text'>> = {
+  'heal.converged': 'boolean',
+  'invariants.matchedBy': 'text',
+};
+
+/** The numeric and boolean fields a threshold may read, with what each holds (`requests.byStatus.<code>` too). */
+export function thresholdFieldKinds(): Map<string, FieldKind> {
+  const kinds = new Map<string, FieldKind>();
   const walk = (value: unknown, prefix: string): void => {
-    if (typeof value === 'number' || typeof value === 'boolean' || value === null) {
-      fields.push(prefix);
+    if (typeof value === 'number' || typeof value === 'boolean') {
+      kinds.set(prefix, typeof value === 'number' ? 'number' : 'boolean');
+      return;
+    }
+    if (value === null) {
+      const kind = NULL_IN_TEMPLATE[prefix] ?? 'number';
+      if (kind !== 'text') kinds.set(prefix, kind);
       return;
     }
     if (typeof value === 'object' && !Array.isArray(value)) {
@@ -42,7 +56,13 @@ export function thresholdFields(): string[] {
     }
   };
   walk(templateSummary(), '');
-  return fields.filter((field) => !field.startsWith('version') && field !== 'passed');
+  kinds.delete('passed');
+  for (const field of kinds.keys()) if (field.startsWith('version')) kinds.delete(field);
+  return kinds;
+}
+
+export function thresholdFields(): string[] {
+  return [...thresholdFieldKinds().keys()];
 }
 
 export function parseThreshold(expression: string): Threshold {
@@ -57,7 +77,8 @@ export function parseThreshold(expression: string): Threshold {
   const path = field.split('.');
   const isByStatus =
     path.length === 3 && path[0] === 'requests' && path[1] === 'byStatus' && /^\d{3}$/.test(path[2] ?? '');
-  if (!isByStatus && !thresholdFields().includes(field)) {
+  const kind = isByStatus ? 'number' : thresholdFieldKinds().get(field);
+  if (kind === undefined) {
     throw new ERR_THRESHOLD(
       expression,
       `unknown summary field ${field} (see summary.json; e.g. invariants.lost, requests.errorRate, latency.timeToSyncMs.p99)`,
@@ -65,10 +86,16 @@ export function parseThreshold(expression: string): Threshold {
   }
   const lower = literal.toLowerCase();
   const value: Literal = lower === 'true' ? true : lower === 'false' ? false : Number(literal);
-  if (
-    (typeof value === 'boolean') !== (operator === '==' || operator === '!=') &&
-    typeof value === 'boolean'
-  ) {
+  // A count compared with true, or a flag with 1, would never be what the gate meant: its verdict would be fixed.
+  if (typeof value !== kind) {
+    throw new ERR_THRESHOLD(
+      expression,
+      kind === 'number'
+        ? `${field} is a number: compare it with a number, not ${literal}`
+        : `${field} is true or false: compare it with true or false (== or !=), not ${literal}`,
+    );
+  }
+  if (typeof value === 'boolean' && operator !== '==' && operator !== '!=') {
     throw new ERR_THRESHOLD(expression, `${operator} needs a number, not ${literal}`);
   }
   return { expression: expression.trim(), path, operator: operator as Operator, value };

@@ -19,6 +19,7 @@ import { DeviceClockConfigSchema } from './device-clock.ts';
 import { ERR_SIM_CONFIG } from './errors.ts';
 import { LedgerMappingSchema } from './ledger/ledger-spec.ts';
 import { type NetworkConditions, NetworkConditionsSchema } from './network/conditions.ts';
+import { extraHeaderProblem } from './network/extra-headers.ts';
 import { resolveWorkloadConfig, type WorkloadConfig, WorkloadConfigSchema } from './workload.ts';
 
 /** A duration: milliseconds, or a string such as `8h`, `30m`, `90s`, `1500ms`, `1h30m`. */
@@ -201,6 +202,13 @@ export function resolveSimulation(config: SimulationConfig): ResolvedSimulation 
       `groups hold ${grouped} devices but devices.count is ${config.devices.count}`,
     );
   }
+  const backend = config.backend ?? { kind: 'fake' };
+  if (backend.kind === 'target') {
+    for (const [name, value] of Object.entries(backend.headers ?? {})) {
+      const problem = extraHeaderProblem(name, value);
+      if (problem !== null) throw new ERR_SIM_CONFIG(`backend.headers.${name}`, problem);
+    }
+  }
   const resolveOr = <T>(field: string, resolve: () => T): T => {
     try {
       return resolve();
@@ -222,7 +230,7 @@ export function resolveSimulation(config: SimulationConfig): ResolvedSimulation 
       appliesTo: (config.crashes?.appliesTo ?? { kind: 'all' }) as DeviceSelector,
     },
     network: config.network ?? {},
-    backend: config.backend ?? { kind: 'fake' },
+    backend,
     policy: config.policy ?? { preset: 'seed' },
     sqliteSynchronous: config.sqliteSynchronous ?? 'off',
     sqliteJournal: config.sqliteJournal ?? 'memory',

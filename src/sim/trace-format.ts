@@ -71,7 +71,7 @@ export function describeTrace(trace: SaleTrace, originMs = 0): string[] {
   lines.push(
     trace.syncedAtMs === null
       ? 'never marked synced'
-      : `${formatOffset(trace.syncedAtMs - originMs)} marked synced, ${trace.syncedAtMs - trace.createdAtMs} ms after creation`,
+      : `${formatOffset(trace.syncedAtMs - originMs)} marked synced, ${Math.round(trace.syncedAtMs - trace.createdAtMs)} ms after creation`,
   );
   return lines;
 }

@@ -6,6 +6,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { Compile } from 'typebox/compile';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncStatistics } from '../../src/core/transaction-local-service.ts';
@@ -106,6 +107,28 @@ describe('syncsim inspect', () => {
     expect(text.stdout).toMatch(new RegExp(`^ {2}syncing +${stuckDevice}-\\d+ `, 'm'));
   });
 
+  it('a file another process holds (a run still going): exit 3 at once, saying so', async () => {
+    const file = join(cwd, 'held.sqlite');
+    copyFileSync(join(cwd, 'seed', 'devices', 'POS-0000.sqlite'), file);
+    const holder = new Database(file);
+    holder.exec('BEGIN EXCLUSIVE');
+    try {
+      const result = await syncsim(['inspect', 'held.sqlite'], { cwd });
+      expect(result.code, transcript(result)).toBe(3);
+      expect(result.stderr).toContain('held.sqlite: is locked by another process (a run still going?)');
+      expect(result.stderr).not.toMatch(STACK_TRACE);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+  });
+
+  it('a SQLite file that is not a device file: exit 3, saying what it holds', async () => {
+    const result = await syncsim(['inspect', join('seed', 'server.sqlite')], { cwd });
+    expect(result.code, transcript(result)).toBe(3);
+    expect(result.stderr).toContain('not a syncsim device file: it holds other tables (pos_transactions');
+  });
+
   it('a path that is neither: exit 3 with the path named', async () => {
     const result = await syncsim(['inspect', 'no-such-run'], { cwd });
     expect(result.code).toBe(3);
@@ -130,7 +153,7 @@ describe('syncsim replay', () => {
     expect(replayed.sales.created).toBeGreaterThan(0);
   });
 
-  it('a replay that comes out different exits 1 and names the fields that differ', async () => {
+  it('a replay that comes out different exits 4 (not 1, a failed threshold) and names the fields that differ', async () => {
     // A passing run whose recorded result was altered: the replay must notice, not rubber-stamp it.
     const folder = join(cwd, 'tampered');
     mkdirSync(folder);
@@ -141,7 +164,7 @@ describe('syncsim replay', () => {
     const result = await syncsim(['replay', 'tampered', '--out', 'tampered-replay', '--no-progress'], {
       cwd,
     });
-    expect(result.code, transcript(result)).toBe(1);
+    expect(result.code, transcript(result)).toBe(4);
     expect(result.stderr).toContain('replay: DIFFERS from the original');
     expect(result.stderr).toContain(`sales.created: ${tampered.sales.created} -> ${original.sales.created}`);
   });

@@ -4,7 +4,7 @@
  * (exit 3, after the seed was printed); never a stack trace. Also the scenario files that must work: a .ts
  * file in a folder that is not an ESM package, and output piped into a reader that quits early.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,12 +30,19 @@ beforeAll(() => {
   const write = (name: string, content: unknown) =>
     writeFileSync(join(cwd, name), typeof content === 'string' ? content : JSON.stringify(content, null, 2));
   write('bad-json.json', '{\n  "name": "x",\n  "devices": { "count": 2 },\n  "duration": "1h",\n}\n');
+  write('not-json.md', '# notes\n\nnot a summary\n');
   write('bad-type.json', { name: 'x', devices: { count: 'two' }, duration: '1h' });
   write('bad-enum.json', {
     name: 'x',
     devices: { count: 2 },
     duration: '1h',
     backend: { kind: 'fake', storage: { dedupe: 'sometimes' } },
+  });
+  write('bad-header.json', {
+    name: 'x',
+    devices: { count: 2 },
+    duration: '1h',
+    backend: { kind: 'target', url: 'http://127.0.0.1:9', headers: { 'Transfer-Encoding': 'chunked' } },
   });
   write('bad-threshold.json', {
     name: 'x',
@@ -82,6 +89,12 @@ describe('a bad scenario file: exit 2, the file and the field named', () => {
     expectUsageError(threshold, 'bad-threshold.json', 'unknown summary field latency.requestMs.p95');
   });
 
+  it('a file that is not JSON at all: one line, though the parser quotes its text', async () => {
+    const result = await syncsim(['replay', 'not-json.md'], { cwd });
+    expectUsageError(result, 'error: not-json.md: is not valid JSON');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('an unknown scenario name: the built-ins are listed', async () => {
     const result = await syncsim(['run', 'steady-dya'], { cwd });
     expectUsageError(
@@ -115,6 +128,78 @@ describe('a bad flag: exit 2', () => {
     expectUsageError(shard, '--shard: expected i/N with 0 <= i < N');
   });
 
+  it('a --speed no timer could keep is refused, not run until memory runs out', async () => {
+    const result = await syncsim(['run', '--realtime', '--speed', '1e12'], { cwd });
+    expectUsageError(result, '--speed: expected a positive number up to 100000, got "1e12"');
+  });
+
+  it('a blank seed, target or ledger is named as the flag it came from', async () => {
+    const [seed, target, ledger] = await Promise.all([
+      syncsim(['run', '--seed', ' '], { cwd }),
+      syncsim(['run', '--target', ''], { cwd }),
+      syncsim(['run', '--target', 'http://127.0.0.1:9', '--ledger', ''], { cwd }),
+    ]);
+    expectUsageError(seed, '--seed: expected a seed such as 42');
+    expectUsageError(target, '--target: expected the backend URL');
+    expectUsageError(ledger, "--ledger: expected the fake backend's URL, sqlite:PATH or mysql://");
+  });
+
+  it('a --ledger-column for no field, or null where a row needs the column, is named as the flag', async () => {
+    const ledger = [
+      'run',
+      '--target',
+      'http://127.0.0.1:9',
+      '--ledger',
+      'sqlite:x.sqlite',
+      '--ledger-column',
+    ];
+    const [unknown, required] = await Promise.all([
+      syncsim([...ledger, 'colour=red'], { cwd }),
+      syncsim([...ledger, 'serverId=null'], { cwd }),
+    ]);
+    expectUsageError(unknown, '--ledger-column: "colour" is not a ledger field (expected one of: serverId,');
+    expectUsageError(required, '--ledger-column: serverId cannot be null');
+    const http = await syncsim(
+      ['run', '--target', 'http://127.0.0.1:9', '--ledger', 'http://127.0.0.1:9', '--ledger-table', 'sales'],
+      { cwd },
+    );
+    expectUsageError(http, '--ledger-table: applies to a database ledger (sqlite: or mysql:)');
+  });
+
+  it('a --header the harness owns, or one that would end early, is refused before anything is sent', async () => {
+    const target = ['run', '--target', 'http://127.0.0.1:9', '--devices', '2', '--duration', '1m'];
+    const [owned, injected, token, file] = await Promise.all([
+      syncsim([...target, '--header', 'Content-Type: text/plain'], { cwd }),
+      syncsim([...target, '--header', 'X-A: b\rX-B: 1'], { cwd }),
+      syncsim([...target, '--header', 'Authorization: Bearer s3cret'], { cwd }),
+      syncsim(['run', 'bad-header.json'], { cwd }),
+    ]);
+    expectUsageError(
+      owned,
+      '--header: Content-Type cannot be set: syncsim sends its JSON bodies as application/json',
+    );
+    expectUsageError(injected, '--header: the value of X-A holds a control character');
+    expectUsageError(token, '--header: Authorization cannot be set', '--token-env NAME');
+    expect(token.stderr).not.toContain('s3cret');
+    expectUsageError(
+      file,
+      'bad-header.json',
+      'backend.headers.Transfer-Encoding: Transfer-Encoding cannot be set',
+    );
+  });
+
+  it('serve: an empty --host is refused (it would bind every interface); its help gives its own exit codes', async () => {
+    const [host, help] = await Promise.all([
+      syncsim(['serve', '--host', '', '--port', '0', '--db', ':memory:'], { cwd }),
+      syncsim(['serve', '--help'], { cwd }),
+    ]);
+    expectUsageError(host, '--host: expected an interface to bind');
+    expect(help.code, transcript(help)).toBe(0);
+    expect(help.stdout).toContain('0    stopped with Ctrl-C or SIGTERM');
+    expect(help.stdout).toContain('3    could not start');
+    expect(help.stdout).not.toContain('threshold');
+  });
+
   it('an unknown command', async () => {
     const result = await syncsim(['rnu'], { cwd });
     expectUsageError(result, "unknown command 'rnu'");
@@ -145,6 +230,70 @@ describe('a run that cannot be carried out: exit 3', () => {
     expect(firstLine(result.stdout)).toBe('seed 3');
     expect(result.stderr).toContain(`error: target ${url} is unreachable`);
     expect(result.stderr).not.toMatch(STACK_TRACE);
+  });
+});
+
+describe('a run folder or log that cannot be written: exit 3 at once, named', () => {
+  it('--out naming a file, a folder under a file, or a place no folder can be (/proc), and --log naming a folder', async () => {
+    const run = ['run', '--devices', '2', '--duration', '10m', '--no-progress'];
+    const [file, under, proc, log] = await Promise.all([
+      syncsim([...run, '--out', 'bad-json.json'], { cwd }),
+      syncsim([...run, '--out', 'bad-json.json/run'], { cwd }),
+      syncsim([...run, '--out', '/proc/syncsim-run'], { cwd }),
+      syncsim([...run, '--out', 'logged', '--log', '.'], { cwd }),
+    ]);
+    for (const result of [file, under, proc, log]) {
+      expect(result.code, transcript(result)).toBe(3);
+      expect(result.stderr).not.toMatch(STACK_TRACE);
+      expect(result.stderr).not.toContain('internal error');
+    }
+    expect(file.stderr).toContain('error: bad-json.json: is a file, not a folder');
+    expect(under.stderr).toContain('error: bad-json.json/run: cannot be created:');
+    expect(proc.stderr).toContain('error: /proc/syncsim-run: cannot be created:');
+    expect(log.stderr).toContain('error: .: cannot be written (--log): EISDIR');
+  });
+
+  it('--shard with more shards than devices, and a blank --out, are usage errors', async () => {
+    const [shard, out] = await Promise.all([
+      syncsim(['run', '--devices', '2', '--shard', '2/3'], { cwd }),
+      syncsim(['run', '--devices', '2', '--out', ''], { cwd }),
+    ]);
+    expectUsageError(shard, '--shard: 3 shards for 2 device(s): at most one shard per device');
+    expectUsageError(out, '--out: expected a folder, got ""');
+  });
+});
+
+describe('a run folder used again', () => {
+  it("holds only the new run: the earlier run's devices, shards and violations are gone", async () => {
+    const again = ['run', 'lost-ack', '--duration', '30m', '--seed', '3', '--no-progress', '--out', 'again'];
+    const first = await syncsim([...again, '--devices', '6'], { cwd });
+    expect(first.code, transcript(first)).toBeLessThan(2);
+    expect(readdirSync(join(cwd, 'again', 'devices'))).toHaveLength(6);
+    expect(existsSync(join(cwd, 'again', 'violations.json'))).toBe(true);
+    const second = await syncsim([...again, '--devices', '4', '--workers', '2'], { cwd });
+    expect(second.code, transcript(second)).toBeLessThan(2);
+    expect(existsSync(join(cwd, 'again', 'devices'))).toBe(false);
+    expect(existsSync(join(cwd, 'again', 'violations.json'))).toBe(false);
+    expect(existsSync(join(cwd, 'again', 'server.sqlite'))).toBe(false);
+    expect(readJson<Summary>(join(cwd, 'again', 'summary.json')).devices).toBe(4);
+    const third = await syncsim([...again, '--devices', '3'], { cwd });
+    expect(third.code, transcript(third)).toBeLessThan(2);
+    expect(existsSync(join(cwd, 'again', 'shards'))).toBe(false);
+    expect(readdirSync(join(cwd, 'again', 'devices'))).toHaveLength(3);
+  });
+
+  it('is left alone when it is not a run folder (no summary.json): --out may name a folder with other things', async () => {
+    mkdirSync(join(cwd, 'mine', 'shards'), { recursive: true });
+    writeFileSync(join(cwd, 'mine', 'shards', 'keep.txt'), 'mine');
+    const result = await syncsim(
+      ['run', '--devices', '2', '--duration', '10m', '--no-progress', '--out', 'mine'],
+      {
+        cwd,
+      },
+    );
+    expect(result.code, transcript(result)).toBeLessThan(2);
+    expect(existsSync(join(cwd, 'mine', 'summary.json'))).toBe(true);
+    expect(existsSync(join(cwd, 'mine', 'shards', 'keep.txt'))).toBe(true);
   });
 });
 

@@ -59,6 +59,21 @@ describe('syncsim merge', () => {
     expect(summary.sales.created).toBe(shardSales[0]! + shardSales[1]!);
   });
 
+  it('a merged run replays as the whole run, its shards at once: the same summary', async () => {
+    const merged = readJson<Summary>(join(cwd, 'merged', 'summary.json'));
+    expect(merged.replay).toMatchObject({ shard: null, workers: 2 });
+    const replayed = await syncsim(['replay', 'merged', '--out', 'merged-replay', '--no-progress'], { cwd });
+    expect(replayed.code, transcript(replayed)).toBe(0);
+    expect(replayed.stdout).toContain('replay: identical to the original');
+  });
+
+  it('will not write the merge into a shard it merges (its reports would be replaced)', async () => {
+    const result = await syncsim(['merge', 'shard-0', 'shard-1', '--out', 'shard-0'], { cwd });
+    expect(result.code, transcript(result)).toBe(2);
+    expect(result.stderr).toContain("--out shard-0 is one of the shards' folders");
+    expect(readJson<Summary>(join(cwd, 'shard-0', 'summary.json')).shard).toEqual({ index: 0, count: 2 });
+  });
+
   it('refuses to merge a shard with a run that is not one', async () => {
     const result = await syncsim(['merge', 'full', 'shard-0'], { cwd });
     expect(result.code).toBe(2);

@@ -84,6 +84,16 @@ describe('syncsim run --workers', () => {
     expect(existsSync(join(cwd, 'two', 'report.html'))).toBe(true);
   });
 
+  it('inspect reads the whole fleet of the run folder from its shards, in device order', async () => {
+    const inspected = await syncsim(['inspect', 'two', '--limit', '0', '--json'], { cwd });
+    expect(inspected.code, transcript(inspected)).toBe(0);
+    const devices = JSON.parse(inspected.stdout) as { file: string; statistics: { total: number } }[];
+    const names = devices.map((device) => device.file.split(/[\\/]/).at(-1));
+    expect(names).toEqual(Array.from({ length: 8 }, (_, i) => `POS-${String(i).padStart(4, '0')}.sqlite`));
+    const merged = readJson<Summary>(join(cwd, 'two', 'summary.json'));
+    expect(devices.reduce((sum, device) => sum + device.statistics.total, 0)).toBe(merged.sales.created);
+  });
+
   it('replay runs it again with as many workers and finds it identical', async () => {
     const replayed = await syncsim(['replay', 'two', '--out', 'two-replay', '--no-progress'], { cwd });
     expect(replayed.code, transcript(replayed)).toBe(0);
@@ -163,7 +173,9 @@ describe('syncsim sweep --workers', () => {
 
   it.each([
     [['--workers', '5'], /--workers: 5 workers for 4 device\(s\): at most one worker per device/],
-    [['--log', 'app.ndjson'], /--log: applies to one run/],
+    [['--log', 'app.ndjson'], /unknown option '--log'/],
+    [['--shard', '0/2'], /unknown option '--shard'/],
+    [['--devices', '4,4'], /--devices: a sweep needs at least two different sizes/],
   ])('refuses %j with exit 2 and a message naming the flag', async (args, message) => {
     const result = await syncsim([...SWEEP, ...args, '--out', 'sweep-refused'], { cwd });
     expect(result.code, transcript(result)).toBe(2);

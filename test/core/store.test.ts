@@ -783,6 +783,34 @@ describe('schema and database lifecycle', () => {
     check.close();
   });
 
+  it('read-only, a file that is not a device file says what it holds instead, and is left alone', () => {
+    const ledger = dir.file('server.sqlite');
+    const raw = new Database(ledger);
+    raw.exec('CREATE TABLE pos_transactions (server_id INTEGER PRIMARY KEY)');
+    raw.close();
+    const empty = dir.file('empty.sqlite');
+    new Database(empty).close();
+    const message = (path: string) => {
+      const database = new DeviceDatabase(path, { readonly: true });
+      dir.defer(() => database.dispose());
+      try {
+        database.connection();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'opened';
+    };
+    expect(message(ledger)).toBe(
+      `cannot open device database ${ledger}: not a syncsim device file: it holds other tables (pos_transactions)`,
+    );
+    expect(message(empty)).toBe(
+      `cannot open device database ${empty}: not a syncsim device file: it holds no tables`,
+    );
+    const check = new Database(ledger, { readonly: true });
+    expect(Number(check.pragma('user_version', { simple: true }))).toBe(0);
+    check.close();
+  });
+
   it('close() then any access reopens the file transparently, with the data intact', async () => {
     const d = device(HARDENED_POLICY);
     await d.sales(2);

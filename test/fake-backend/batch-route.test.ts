@@ -168,8 +168,12 @@ describe('batch sync route (in-process)', () => {
         message: expect.stringContaining('headers/authorization is missing'),
       });
       expectResponse(await injectBatch(b, body, { authorization: 'Bearer nope' }), 401);
+      expectResponse(await injectBatch(b, body, { authorization: 'Bearer S3CRET' }), 401);
+      expectResponse(await injectBatch(b, body, { authorization: 'Basic s3cret' }), 401);
       expectResponse(await injectBatch(b, body, { authorization: 'Bearer s3cret' }), 200);
-      expect(b.ledger.count()).toBe(1);
+      // The scheme is case-insensitive (RFC 9110): a client that writes it in lower case is let in.
+      expectResponse(await injectBatch(b, batchBody(makeSales(2)), { authorization: 'bearer s3cret' }), 200);
+      expect(b.ledger.count()).toBe(2);
     });
   });
 

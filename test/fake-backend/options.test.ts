@@ -161,14 +161,25 @@ describe('serve options', () => {
     expect(() => backendOptionsForServe({ ...DEFAULT_SERVE_OPTIONS, tokenEnv: 'NOPE' }, io({}))).toThrow(
       /--token-env NOPE: the environment variable NOPE is not set/,
     );
+    // A missing file cannot be carried out (exit 3), as a missing scenario file; bad content is configuration.
     expect(() =>
       backendOptionsForServe({ ...DEFAULT_SERVE_OPTIONS, faults: 'missing.json' }, io({})),
-    ).toThrow(/missing.json: cannot read the file/);
+    ).toThrow(
+      expect.objectContaining({
+        kind: 'unavailable',
+        message: expect.stringMatching(/^cannot read the fault plan missing.json: /),
+      }),
+    );
     expect(() =>
       backendOptionsForServe(
         { ...DEFAULT_SERVE_OPTIONS, faults: 'f.json' },
         io({ 'f.json': '{"phases":[{"atMs":"soon"}]}' }),
       ),
-    ).toThrow(/f.json\/phases\/0\/atMs must be number/);
+    ).toThrow(
+      expect.objectContaining({
+        kind: 'config',
+        message: expect.stringContaining('f.json/phases/0/atMs must be number'),
+      }),
+    );
   });
 });

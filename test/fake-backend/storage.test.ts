@@ -215,6 +215,22 @@ describe('ledger storage', () => {
     expect(fresh.count()).toBe(0);
   });
 
+  it('refuses a file whose pos_transactions table something else made, naming what is missing', () => {
+    dir = tempDir();
+    const file = dir.file('other.sqlite');
+    const other = new Database(file);
+    other.exec('CREATE TABLE pos_transactions (id INTEGER PRIMARY KEY, foo TEXT)');
+    other.close();
+    expect(() => openLedger(resolveStorage({ file }), createManualClock())).toThrow(
+      expect.objectContaining({
+        code: 'SYNCSIM_ERR_BACKEND_STORAGE',
+        message: expect.stringMatching(
+          /its table pos_transactions was not made by syncsim \(no such column: \w+\): use a fresh file$/,
+        ),
+      }),
+    );
+  });
+
   it('explains a file it cannot open, and refuses work once closed', async () => {
     expect(() =>
       openLedger(resolveStorage({ file: '/nonexistent/dir/x.sqlite' }), createManualClock()),

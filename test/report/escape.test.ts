@@ -67,7 +67,7 @@ describe('formatting', () => {
     expect(formatActual(116671, 'latency.timeToSyncMs.p99 < 300000')).toBe('116,671 (1m 57s)');
     expect(formatActual(0.25, 'requests.errorRate < 0.01')).toBe('0.25 (25%)');
     expect(formatActual(3, 'invariants.stuck == 0')).toBe('3');
-    expect(formatActual(null, 'invariants.lost == 0')).toBe('null');
+    expect(formatActual(null, 'invariants.lost == 0')).toBe('n/a');
     expect(formatActual(true)).toBe('true');
   });
 });

@@ -29,6 +29,22 @@ describe('terminal summary', () => {
     expect(text.trimEnd().endsWith('reports/x')).toBe(true);
   });
 
+  it('says when the target refused every request it answered (a token missing or wrong), and only then', () => {
+    const { summary } = run.result;
+    const refused = (byStatus: Record<string, number>, ok = 0) =>
+      renderTerminal({
+        ...run.result,
+        summary: { ...summary, requests: { ...summary.requests, ok, byStatus } },
+      });
+    const hint = 'The target refused every request it answered (401/403)';
+    expect(refused({ '401': 12 })).toContain(hint);
+    expect(refused({ '401': 3, '403': 1 })).toContain(hint);
+    expect(refused({ '401': 3, '500': 1 })).not.toContain(hint);
+    expect(refused({ '200': 5, '401': 3 }, 5)).not.toContain(hint);
+    expect(refused({})).not.toContain(hint);
+    expect(renderTerminal(run.result)).not.toContain(hint);
+  });
+
   it('colours only when asked', () => {
     expect(renderTerminal(run.result, { color: true })).toContain('\u001b[31m');
   });

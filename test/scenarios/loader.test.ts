@@ -94,6 +94,14 @@ describe('loadScenario: sources', () => {
     expect(exitCodeFor(error)).toBe(2);
   });
 
+  it('a path to no file is a missing file (exit 3), not a misspelt built-in', async () => {
+    for (const missing of [join(dir, 'nope.json'), 'scenarios/black-friday', 'black-friday.ts']) {
+      const error = await loadError(missing);
+      expect(error.message).toBe(`${missing}: no such scenario file`);
+      expect(exitCodeFor(error)).toBe(3);
+    }
+  });
+
   it('an unknown extension names the ones that work', async () => {
     const error = await loadError(file('scenario.yaml', 'name: x\n'));
     expect(error.message).toMatch(/unknown extension "\.yaml".*\.json.*\.ts/);

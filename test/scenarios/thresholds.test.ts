@@ -15,6 +15,7 @@ import {
   applyThresholds,
   evaluateThreshold,
   parseThreshold,
+  thresholdFieldKinds,
   thresholdFields,
 } from '../../src/scenarios/thresholds.ts';
 import { runSimulation } from '../../src/sim/runner.ts';
@@ -97,6 +98,20 @@ describe('parseThreshold', () => {
       expect(parseError(bad).message).toMatch(/expected `<summary field> <op> <number\|true\|false>`/);
     }
     expect(parseError('heal.converged < true').message).toContain('< needs a number');
+  });
+
+  it('refuses a literal of the other kind: a gate whose verdict could never change', () => {
+    expect(parseError('invariants.duplicated != true').message).toContain(
+      'invariants.duplicated is a number: compare it with a number, not true',
+    );
+    expect(parseError('invariants.lost == false').message).toContain('is a number');
+    expect(parseError('heal.converged == 1').message).toContain(
+      'heal.converged is true or false: compare it with true or false (== or !=), not 1',
+    );
+    expect(parseError('invariants.checked == 0').message).toContain('is true or false');
+    expect(parseError('invariants.matchedBy == 0').message).toContain('unknown summary field');
+    expect(parseThreshold('heal.converged == TRUE').value).toBe(true);
+    expect(parseThreshold('requests.byStatus.503 == 0').value).toBe(0);
   });
 
   it('offers every invariant, the request counters and the latency percentiles as fields', () => {
@@ -273,6 +288,17 @@ describe('applyThresholds', () => {
       ]);
       expect(evaluated.passed).toBe(false);
       expect({ ...evaluated, thresholds: [], passed: true }).toEqual(summary);
+    });
+
+    it('each field offered holds what its kind says, in a real summary (heal converged, ledger matched)', () => {
+      expect(summary.heal.converged).not.toBeNull();
+      expect(summary.invariants.matchedBy).not.toBeNull();
+      for (const [field, kind] of thresholdFieldKinds()) {
+        let value: unknown = summary;
+        for (const key of field.split('.')) value = (value as Record<string, unknown>)[key];
+        if (value !== null) expect(typeof value, field).toBe(kind);
+      }
+      expect(thresholdFields()).not.toContain('invariants.matchedBy');
     });
   });
 });

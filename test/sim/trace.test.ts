@@ -116,6 +116,21 @@ describe('TraceRecorder', () => {
     expect(lines.at(-1)).toContain('marked synced, 49120 ms after creation');
   });
 
+  it('reads in whole milliseconds, however fractional the virtual times (a latency drawn from a distribution)', () => {
+    const lines = describeTrace({
+      offlineId: 'a',
+      offlineReference: 'DEV-1-1',
+      deviceId: 'DEV-1',
+      createdAtMs: 1_000.25,
+      createdAtDevice: 0,
+      createdOnline: true,
+      syncedAtMs: 215_960.67394635407,
+      attempts: [],
+      events: [],
+    });
+    expect(lines.at(-1)).toBe('+0:03:35.961 marked synced, 214960 ms after creation');
+  });
+
   it('shares one batch object between the sales it carries', () => {
     const traces = new TraceRecorder();
     const { observer } = device(traces);

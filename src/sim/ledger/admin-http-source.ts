@@ -80,6 +80,15 @@ function valuesOf(entry: Record<string, unknown>): RawLedgerValues {
   };
 }
 
+/**
+ * Drops an answer's body. undici's body emits 'error' (Request aborted) when destroyed before its end, and
+ * an 'error' with no listener would crash the process: the body's remainder is of no interest here.
+ */
+function discard(body: Body): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
 async function textSnippet(body: Body): Promise<string> {
   let text = '';
   try {
@@ -90,7 +99,7 @@ async function textSnippet(body: Body): Promise<string> {
   } catch {
     // The snippet only decorates the message.
   } finally {
-    body.destroy();
+    discard(body);
   }
   const clipped = text.replace(/\s+/g, ' ').trim();
   return clipped.length > MAX_ERROR_BODY ? `${clipped.slice(0, MAX_ERROR_BODY)}…` : clipped;
@@ -143,7 +152,7 @@ export async function openAdminHttpLedgerSource(options: AdminHttpLedgerOptions)
     if (statusCode === 200) {
       const type = String(response.headers['content-type'] ?? '');
       if (type.includes('ndjson')) return body;
-      body.destroy();
+      discard(body);
       throw new ERR_LEDGER_ROW(
         name,
         `GET ${LEDGER_PATH}`,
@@ -219,7 +228,7 @@ export async function openAdminHttpLedgerSource(options: AdminHttpLedgerOptions)
         }
         resumes += 1;
       } finally {
-        body.destroy();
+        discard(body);
       }
     }
   }

@@ -10,6 +10,7 @@
  * `syncsim serve --db` needs no mapping. Passwords never reach a message, a description or JSON.stringify.
  */
 import Type from 'typebox';
+import { ADMIN_PREFIX } from '../../fake-backend/admin-routes.ts';
 import { firstSchemaProblem } from '../../fake-backend/schema-errors.ts';
 import { LEDGER_TABLE } from '../../fake-backend/storage.ts';
 import { ERR_LEDGER_MAPPING, ERR_LEDGER_SPEC } from '../errors.ts';
@@ -84,6 +85,11 @@ function parseAdminHttp(raw: string): AdminHttpLedgerSpec {
   if (url.search !== '' || url.hash !== '')
     throw specError(raw, 'must be a base URL, without ?query or #fragment');
   const prefix = url.pathname.replace(/\/+$/, '');
+  if (`${prefix}/`.includes(`${ADMIN_PREFIX}/`))
+    throw specError(
+      raw,
+      `must be the backend's base URL, without ${ADMIN_PREFIX} (syncsim adds the admin API's path)`,
+    );
   return { kind: 'admin-http', url: `${url.origin}${prefix}` };
 }
 

@@ -8,6 +8,7 @@ import type { Clock, Transport, TransportFailure, TransportReply } from '../../c
 import { TransportError } from '../../core/ports.ts';
 import { DEFAULT_BATCH_SYNC_PATH } from '../../core/protocol.ts';
 import { ERR_TARGET_UNREACHABLE, ERR_TARGET_URL } from '../errors.ts';
+import { redactSecrets } from '../ledger/ledger-spec.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import { codeOf, loadUndici, undiciTimeout } from './undici.ts';
 
@@ -56,6 +57,14 @@ export function parseTargetUrl(
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
     throw new ERR_TARGET_URL(url, 'must be http:// or https://');
+  // Each request goes to the batch path under it: a query or fragment would be dropped without a word.
+  if (parsed.search !== '' || parsed.hash !== '')
+    throw new ERR_TARGET_URL(url, 'must be a base URL, without ?query or #fragment');
+  if (parsed.username !== '' || parsed.password !== '')
+    throw new ERR_TARGET_URL(
+      redactSecrets(url),
+      'must not carry user:password@ (pass a bearer token with --token-env NAME)',
+    );
   const prefix = parsed.pathname.replace(/\/+$/, '');
   return { origin: parsed.origin, path: `${prefix}${path.startsWith('/') ? path : `/${path}`}` };
 }

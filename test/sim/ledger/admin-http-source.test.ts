@@ -223,6 +223,27 @@ describe('admin-http source: what it says when it cannot read', () => {
   });
 });
 
+describe('admin-http source: a server that is not the admin API', () => {
+  it('a 200 that is not NDJSON at the probe is a protocol error, not a crash', async () => {
+    // Any web server that answers every path (an app, a proxy) does this; its body is never read.
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-length': '2' }).end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const error = await caught(() => openAdminHttpLedgerSource({ url: `http://127.0.0.1:${port}` }));
+      expect(error.code).toBe('SYNCSIM_ERR_LEDGER_ROW');
+      expect(error.message).toContain('answered content-type "", not application/x-ndjson');
+      // The discarded body must not fail later, as an unhandled 'error' event would.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
 describe('admin-http source: an answer that breaks off', () => {
   it('resumes after the last row received, so nothing is lost or repeated', async () => {
     const rows = Array.from({ length: 9 }, (_, i) => entry(i + 1));

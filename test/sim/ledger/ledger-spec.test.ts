@@ -116,6 +116,8 @@ describe('parseLedgerSpec: bad input is a usage error naming the problem', () =>
     ['http://', 'is not a valid URL'],
     ['http://u:p@127.0.0.1:8080', 'must not carry user:password@'],
     ['http://127.0.0.1:8080/?device_id=x', 'must be a base URL, without ?query'],
+    ['http://127.0.0.1:8080/__syncsim', "must be the backend's base URL, without /__syncsim"],
+    ['http://127.0.0.1:8080/pos/__syncsim/ledger', "must be the backend's base URL, without /__syncsim"],
     ['sqlite:', 'names no file'],
     ['sqlite://host/file.sqlite', 'takes a file path'],
     ['sqlite::memory:', 'must name a database file on disk'],

@@ -277,5 +277,21 @@ describe('createHttpTarget against a scripted loopback server', () => {
         expect.objectContaining({ code: 'SYNCSIM_ERR_TARGET_URL' }),
       );
     }
+    // What would be dropped without a word: a query, a fragment, credentials.
+    for (const [url, problem] of [
+      ['http://127.0.0.1:8080/?tenant=a', 'without ?query or #fragment'],
+      ['http://127.0.0.1:8080/#x', 'without ?query or #fragment'],
+      [
+        'http://u:s3cret@127.0.0.1:8080',
+        'target URL "http://u:***@127.0.0.1:8080" must not carry user:password@',
+      ],
+    ] as const) {
+      expect(() => createHttpTarget({ url, clock: FIXED_CLOCK })).toThrow(
+        expect.objectContaining({
+          code: 'SYNCSIM_ERR_TARGET_URL',
+          message: expect.stringContaining(problem),
+        }),
+      );
+    }
   });
 });
