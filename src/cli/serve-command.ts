@@ -47,6 +47,8 @@ ${SERVE_EXIT_CODES_HELP}`,
           '--host',
           'expected an interface to bind, e.g. 127.0.0.1 (loopback) or 0.0.0.0 (every interface), got ""',
         );
+      if (options.db.trim() === '')
+        throw new ERR_FLAG('--db', 'expected a SQLite file, or :memory: to keep nothing, got ""');
       const port = Number(options.port);
       if (!/^\d+$/.test(options.port) || port > 65_535)
         throw new ERR_FLAG('--port', `expected 0 to 65535, got ${JSON.stringify(options.port)}`);

@@ -89,7 +89,7 @@ function explainObject(
     if (typeof key === 'string' && !(key in value)) return at(`${field}/${key}`, 'is required');
   }
   if (schema.additionalProperties === false) {
-    const unknownKey = Object.keys(value).find((key) => !(key in properties));
+    const unknownKey = Object.keys(value).find((key) => !Object.hasOwn(properties, key));
     if (unknownKey !== undefined) {
       const allowed = Object.keys(properties).join(', ');
       return at(`${field}/${unknownKey}`, `is not a known field (expected one of: ${allowed})`);

@@ -62,6 +62,10 @@ export function renderTerminal(input: ReportInput, options: TerminalOptions = {}
     `${label('')}time-to-sync p50 ${formatPercentile(latency.timeToSyncMs, 'p50')}, p99 ${formatPercentile(latency.timeToSyncMs, 'p99')} (sold offline p99 ${formatPercentile(latency.timeToSyncOfflineMs, 'p99')})`,
     `${label('invariants')}${invariantText}${invariants.checked ? '' : ' (no server ledger)'}`,
   ];
+  if (summary.interrupted)
+    lines.push(
+      `${label('')}interrupted with no heal phase: sales in flight at that moment count as stuck (or lost)`,
+    );
   const refused = refusedWarning(summary);
   if (refused !== null) lines.push(`${label('')}${paint(refused, 'yellow')}`);
   const generator = generatorLine(summary);

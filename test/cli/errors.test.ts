@@ -194,6 +194,10 @@ describe('a bad flag: exit 2', () => {
       syncsim(['serve', '--help'], { cwd }),
     ]);
     expectUsageError(host, '--host: expected an interface to bind');
+    expectUsageError(
+      await syncsim(['serve', '--db', '', '--port', '0'], { cwd }),
+      '--db: expected a SQLite file, or :memory:',
+    );
     expect(help.code, transcript(help)).toBe(0);
     expect(help.stdout).toContain('0    stopped with Ctrl-C or SIGTERM');
     expect(help.stdout).toContain('3    could not start');

@@ -45,6 +45,13 @@ describe('terminal summary', () => {
     expect(renderTerminal(run.result)).not.toContain(hint);
   });
 
+  it('says of an interrupted run that its sales in flight count as stuck, and only of one', () => {
+    const note = 'interrupted with no heal phase: sales in flight at that moment count as stuck (or lost)';
+    const interrupted = { ...run.result, summary: { ...run.result.summary, interrupted: true } };
+    expect(renderTerminal(interrupted)).toContain(note);
+    expect(renderTerminal(run.result)).not.toContain(note);
+  });
+
   it('colours only when asked', () => {
     expect(renderTerminal(run.result, { color: true })).toContain('\u001b[31m');
   });

@@ -120,6 +120,9 @@ describe('loadScenario with --set', () => {
     expect(error.message).toContain('(after --set)');
     expect(error.message).toContain('devices/colour is not a known field');
     expect(exitCodeFor(error)).toBe(2);
+    // A name every object inherits is no field either.
+    const inherited = await rejected(loadScenario('steady-day', ['policy.toString=1']));
+    expect(inherited.message).toContain('policy/toString is not a known field (expected one of: preset,');
   });
 
   it('a value of the wrong type is refused, naming the field and the type', async () => {
