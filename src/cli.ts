@@ -44,7 +44,7 @@ function trapInterrupts(console: Console, notify?: (signal: NodeJS.Signals) => v
     notify?.(signal);
     if (interrupts === 1) {
       console.err(
-        `\n${signal}: stopping the run (no heal phase); writing a partial report. Again to quit at once.`,
+        `\n${signal}: stopping the run (the heal phase skipped, or cut short); writing a partial report. Again to quit at once.`,
       );
       controller.abort();
     } else {

@@ -46,6 +46,7 @@ ${EXIT_CODES_HELP}`,
       const print = options.json ? context.console.err : context.console.out;
       print(renderTerminal({ summary: merged, metrics }));
       print(`merged ${shards.length} shards into ${outDir}/ (${files.length} files)`);
-      context.setExitCode(merged.passed ? EXIT.ok : EXIT.failed);
+      // An interrupted shard makes a partial whole: exit as the interrupted run did, not as a failed one.
+      context.setExitCode(merged.interrupted ? EXIT.interrupted : merged.passed ? EXIT.ok : EXIT.failed);
     });
 }

@@ -6,25 +6,31 @@
 import { dirname } from 'node:path';
 import { applyThresholds } from '../scenarios/thresholds.ts';
 import { validateScenario } from '../scenarios/validate.ts';
-import { mergeSummaries, shardIdentity } from '../sim/merge-summaries.ts';
+import { mergeSummaries, shardIdentity, shardIdentityFields } from '../sim/merge-summaries.ts';
 import type { MetricsSnapshot } from '../sim/metrics.ts';
 import { mergeMetricsSnapshots } from '../sim/metrics-merge.ts';
 import type { Summary } from '../sim/summary.ts';
 import { ERR_MERGE } from './errors.ts';
+import { differences } from './json-differences.ts';
 import { readMetrics, readSummary } from './read-run.ts';
 
-/** Checks that the shards are the N distinct parts of one run; returns a message for the first problem. */
-export function shardProblem(summaries: readonly Summary[]): string | null {
+/**
+ * Checks that the shards are the N distinct parts of one run; returns a message for the first problem, naming
+ * what differs and where (`names`: the shards' folders, in the same order).
+ */
+export function shardProblem(summaries: readonly Summary[], names: readonly string[] = []): string | null {
   const first = summaries[0];
   if (first === undefined) return 'no shards given';
   const identity = shardIdentity(first);
-  for (const summary of summaries) {
+  const nameOf = (i: number): string => names[i] ?? `shard ${i + 1}`;
+  for (const [i, summary] of summaries.entries()) {
+    const where = `(${nameOf(0)} -> ${nameOf(i)})`;
     if (shardIdentity(summary) !== identity) {
-      return `shards of different runs: ${first.scenario}/${first.seed}/${first.policy} and ${summary.scenario}/${summary.seed}/${summary.policy}`;
+      const [difference] = differences(shardIdentityFields(first), shardIdentityFields(summary), '', 1);
+      return `shards of different runs: ${difference} ${where}`;
     }
-    if (JSON.stringify(summary.replay?.scenario) !== JSON.stringify(first.replay?.scenario)) {
-      return `shards ran different scenario settings (${summary.scenario}): merge only shards of one run`;
-    }
+    const [setting] = differences(first.replay?.scenario, summary.replay?.scenario, 'scenario', 1);
+    if (setting !== undefined) return `shards ran different scenario settings: ${setting} ${where}`;
   }
   const shards = summaries.map((s) => s.shard);
   if (shards.some((s) => s === null))
@@ -33,7 +39,10 @@ export function shardProblem(summaries: readonly Summary[]): string | null {
   if (shards.some((s) => s?.count !== count))
     return 'shards split the fleet differently (different N in --shard i/N)';
   const seen = new Set(shards.map((s) => s?.index));
-  if (seen.size !== shards.length) return 'the same shard is given twice';
+  if (seen.size !== shards.length) {
+    const index = shards.findIndex((s, i) => shards.findIndex((t) => t?.index === s?.index) !== i);
+    return `the same shard ${shards[index]?.index}/${count} is given twice (${nameOf(index)})`;
+  }
   if (seen.size !== count) {
     const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
     return `missing shard(s) ${missing.map((i) => `${i}/${count}`).join(', ')}`;
@@ -53,7 +62,7 @@ export interface MergedRun {
 export function mergeShardFolders(folders: readonly string[]): MergedRun {
   const shards = folders.map((folder) => readSummary(folder));
   const summaries = shards.map((s) => s.summary);
-  const problem = shardProblem(summaries);
+  const problem = shardProblem(summaries, folders);
   if (problem !== null) throw new ERR_MERGE(problem);
   const metrics = mergeMetricsSnapshots(shards.map((s) => readMetrics(s.file)));
   const first = shards[0];

@@ -11,26 +11,11 @@ import { ERR_REPLAY } from './errors.ts';
 import { executeRun, type FinishedRun } from './execute-run.ts';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
 import * as flags from './flags.ts';
+import { differences } from './json-differences.ts';
 import { readSummary, replayInfoOf } from './read-run.ts';
 import { reportOutcome } from './run-command.ts';
 import { defaultRunFolder } from './run-folder.ts';
 import { runWorkers } from './run-workers.ts';
-
-/** The fields where two summaries differ, as dotted paths (at most `limit`). */
-export function differences(a: unknown, b: unknown, path = '', limit = 10): string[] {
-  if (JSON.stringify(a) === JSON.stringify(b)) return [];
-  const bothObjects = typeof a === 'object' && a !== null && typeof b === 'object' && b !== null;
-  if (!bothObjects) return [`${path || '(root)'}: ${JSON.stringify(a)} -> ${JSON.stringify(b)}`];
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
-  const found: string[] = [];
-  for (const key of keys) {
-    if (found.length >= limit) break;
-    const left = (a as Record<string, unknown>)[key];
-    const right = (b as Record<string, unknown>)[key];
-    found.push(...differences(left, right, path ? `${path}.${key}` : key, limit - found.length));
-  }
-  return found;
-}
 
 export function replayCommand(context: CommandContext): Command {
   return new Command('replay')

@@ -84,6 +84,19 @@ export type Distribution = Type.Static<typeof DistributionSchema>;
 
 const Z99 = 2.3263478740408408;
 
+/**
+ * What the schema cannot say of a distribution: its bounds in order. Lognormal tails are capped in sample()
+ * (a p99 a trillion times its p50 would otherwise draw Infinity).
+ */
+export function distributionProblems(d: Distribution, field: string): string[] {
+  if (d.kind === 'uniform' && d.min > d.max) return [`${field}/min ${d.min} must be <= max ${d.max}`];
+  if (d.kind === 'lognormal' && d.p99 < d.p50) return [`${field}/p99 ${d.p99} must be >= p50 ${d.p50}`];
+  return [];
+}
+
+/** The largest value drawn: about 31 years of milliseconds, finite whatever the parameters. */
+export const MAX_SAMPLE = 1e12;
+
 export function sample(distribution: Distribution, random: Random): number {
   switch (distribution.kind) {
     case 'fixed':
@@ -93,7 +106,7 @@ export function sample(distribution: Distribution, random: Random): number {
     case 'lognormal': {
       const mu = Math.log(distribution.p50);
       const sigma = Math.max(0, Math.log(distribution.p99 / distribution.p50) / Z99);
-      return Math.exp(mu + sigma * standardNormal(random));
+      return Math.min(MAX_SAMPLE, Math.exp(mu + sigma * standardNormal(random)));
     }
     case 'exponential':
       return exponential(random, distribution.mean);

@@ -7,7 +7,7 @@ import Type from 'typebox';
 import { Value } from 'typebox/value';
 import { jsonErrorOf } from '../core/errors.ts';
 import { DEFAULT_BATCH_SYNC_PATH } from '../core/protocol.ts';
-import { type Distribution, DistributionSchema } from '../core/random.ts';
+import { type Distribution, DistributionSchema, distributionProblems } from '../core/random.ts';
 import { InvalidFaultPlanError, InvalidOptionsError } from './errors.ts';
 import { firstSchemaProblem } from './schema-errors.ts';
 
@@ -262,12 +262,6 @@ export function resolveStorage(input: StorageOptionsInput = {}): StorageOptions 
 
 // ---------------------------------------------------------------------------------------------------------
 // Checks a schema cannot express
-
-function distributionProblems(d: Distribution, field: string): string[] {
-  if (d.kind === 'uniform' && d.min > d.max) return [`${field}/min ${d.min} must be <= max ${d.max}`];
-  if (d.kind === 'lognormal' && d.p99 < d.p50) return [`${field}/p99 ${d.p99} must be >= p50 ${d.p50}`];
-  return [];
-}
 
 /** The rates of one phase, in the order the faults are drawn. */
 export function phaseRates(phase: FaultPhase): number[] {

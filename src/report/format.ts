@@ -96,6 +96,6 @@ export function formatTimes(summary: Summary): string {
   const fault = summary.simulatedSeconds - summary.heal.seconds;
   const heal = !summary.heal.ran
     ? 'no heal phase'
-    : `heal ${formatSeconds(summary.heal.seconds)}, ${summary.heal.converged === true ? 'converged' : 'did not converge'}`;
+    : `heal ${formatSeconds(summary.heal.seconds)}, ${summary.heal.converged === true ? 'converged' : summary.heal.converged === false ? 'did not converge' : 'cut short'}`;
   return `${formatSeconds(summary.simulatedSeconds)} simulated (fault ${formatSeconds(fault)}, ${heal}), ${formatSeconds(summary.wallSeconds)} wall`;
 }

@@ -64,7 +64,7 @@ export function renderTerminal(input: ReportInput, options: TerminalOptions = {}
   ];
   if (summary.interrupted)
     lines.push(
-      `${label('')}interrupted with no heal phase: sales in flight at that moment count as stuck (or lost)`,
+      `${label('')}interrupted, the heal phase skipped or cut short: sales in flight then count as stuck (or lost)`,
     );
   const refused = refusedWarning(summary);
   if (refused !== null) lines.push(`${label('')}${paint(refused, 'yellow')}`);

@@ -13,16 +13,22 @@ import { hash32 } from '../core/random.ts';
 /** Faker's reference date for every run: only dates relative to "now" would use it, but none may vary. */
 export const FAKER_REFERENCE_DATE = '2025-01-01T00:00:00.000Z';
 
+/** A billion major units an item: with 500 items of any quantity a total is still exact in minor units. */
+const MAX_PRICE = 1e9;
+
 export const CatalogConfigSchema = Type.Object(
   {
     /** Number of products. */
     size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 200 })),
     /** Language of product names; prices default to rupiah amounts, as in the spec. */
     locale: Type.Optional(Type.Union([Type.Literal('id_ID'), Type.Literal('en')], { default: 'id_ID' })),
-    /** Cheapest price, in major units. */
-    minPrice: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 2_000 })),
-    /** Dearest price, in major units. Prices are log-uniform in between, so cheap items are common. */
-    maxPrice: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 150_000 })),
+    /** Cheapest price, in major units: at least one minor unit. */
+    minPrice: Type.Optional(Type.Number({ minimum: 0.01, maximum: MAX_PRICE, default: 2_000 })),
+    /**
+     * Dearest price, in major units. Prices are log-uniform in between, so cheap items are common. Bounded so
+     * that a sale's total stays an exact whole number of minor units.
+     */
+    maxPrice: Type.Optional(Type.Number({ minimum: 0.01, maximum: MAX_PRICE, default: 150_000 })),
   },
   { additionalProperties: false, default: {} },
 );
@@ -35,8 +41,13 @@ export interface CatalogConfig {
   readonly maxPrice: number;
 }
 
+/** Throws a RangeError for what the schema cannot say (the bounds in order). */
 export function resolveCatalogConfig(input: CatalogConfigInput = {}): CatalogConfig {
-  return Value.Default(CatalogConfigSchema, structuredClone(input)) as CatalogConfig;
+  const config = Value.Default(CatalogConfigSchema, structuredClone(input)) as CatalogConfig;
+  if (config.maxPrice < config.minPrice) {
+    throw new RangeError(`maxPrice (${config.maxPrice}) is below minPrice (${config.minPrice})`);
+  }
+  return config;
 }
 
 export interface Product {
@@ -77,9 +88,6 @@ export async function createCatalog(
   input: CatalogConfigInput = {},
 ): Promise<readonly Product[]> {
   const config = resolveCatalogConfig(input);
-  if (config.maxPrice < config.minPrice) {
-    throw new RangeError(`catalog maxPrice (${config.maxPrice}) is below minPrice (${config.minPrice})`);
-  }
   // A shared instance, re-seeded here: the catalog is built in one synchronous pass after the import, so
   // nothing interleaves with it.
   const faker = await fakerOf(config.locale);

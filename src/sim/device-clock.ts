@@ -10,12 +10,15 @@ import Type from 'typebox';
 import Value from 'typebox/value';
 import type { Clock } from '../core/ports.ts';
 
+/** A hundred years: any clock a till could show stays a valid date (a date past year 275,760 is not one). */
+const MAX_CLOCK_SHIFT_MS = 100 * 365.25 * 24 * 3_600_000;
+
 export const ClockJumpSchema = Type.Object(
   {
     /** Simulation elapsed time (ms since the run started) at which the jump happens. */
     atMs: Type.Number({ minimum: 0 }),
     /** How far the wall clock moves; negative goes back (e.g. -3_600_000 for one hour). */
-    byMs: Type.Number(),
+    byMs: Type.Number({ minimum: -MAX_CLOCK_SHIFT_MS, maximum: MAX_CLOCK_SHIFT_MS }),
   },
   { additionalProperties: false },
 );
@@ -23,7 +26,9 @@ export const ClockJumpSchema = Type.Object(
 export const DeviceClockConfigSchema = Type.Object(
   {
     /** Constant error of the device's wall clock against true time, in ms. */
-    offsetMs: Type.Optional(Type.Number({ default: 0 })),
+    offsetMs: Type.Optional(
+      Type.Number({ minimum: -MAX_CLOCK_SHIFT_MS, maximum: MAX_CLOCK_SHIFT_MS, default: 0 }),
+    ),
     /** Rate error in parts per million of elapsed time: +100 gains 8.64 s a day. */
     driftPpm: Type.Optional(Type.Number({ minimum: -100_000, maximum: 100_000, default: 0 })),
     /** Scheduled wall-clock jumps; applied in order of `atMs`. */

@@ -164,7 +164,9 @@ export class DeviceFleet {
   heal(): void {
     const { sim, seed } = this.options;
     this.selling = false;
-    this.conditions = {};
+    // Faults off; the client's timeout is a setting of the app, not a fault, and stays what the scenario says.
+    const { timeoutMs } = sim.network;
+    this.conditions = timeoutMs === undefined ? {} : { timeoutMs };
     for (const device of this.devices) {
       if (device.isOnline && device.appBelievesOnline) continue;
       const drawn = drawListenerEvents(

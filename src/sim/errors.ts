@@ -39,7 +39,7 @@ export const ERR_LEDGER_ADMIN_DISABLED = defineError(
   'SYNCSIM_ERR_LEDGER_ADMIN_DISABLED',
   'unavailable',
   (url: string) =>
-    `${url} answered 404: the fake backend's admin API is not enabled there (start it with syncsim serve --admin)`,
+    `${url} answered 404: no fake backend admin API there (is it syncsim serve --admin, and is --ledger its base URL, without a path?)`,
 );
 export const ERR_LEDGER_ACCESS = defineError(
   'SYNCSIM_ERR_LEDGER_ACCESS',

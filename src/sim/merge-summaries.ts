@@ -34,16 +34,14 @@ function mergeInvariants(
 }
 
 /** What must be equal across shards for their merge to mean the whole run. */
-export function shardIdentity(summary: Summary): string {
+/** What the shards of one run have in common, field by field. */
+export function shardIdentityFields(summary: Summary): Record<string, unknown> {
   const { scenario, seed, policy, policyOverrides, mode, backend } = summary;
-  return JSON.stringify({
-    scenario,
-    seed,
-    policy,
-    policyOverrides,
-    mode,
-    backend: backend.replace(/ at http\S+/, ''),
-  });
+  return { scenario, seed, policy, policyOverrides, mode, backend: backend.replace(/ at http\S+/, '') };
+}
+
+export function shardIdentity(summary: Summary): string {
+  return JSON.stringify(shardIdentityFields(summary));
 }
 
 export function mergeSummaries(shards: readonly Summary[], metrics: MetricsSnapshot): Summary {
@@ -71,7 +69,7 @@ export function mergeSummaries(shards: readonly Summary[], metrics: MetricsSnaps
     interrupted: shards.some((s) => s.interrupted),
     heal: {
       ran: healRan,
-      converged: healRan ? shards.every((s) => s.heal.converged === true) : null,
+      converged: mergedConvergence(shards.map((s) => s.heal.converged)),
       seconds: max((s) => s.heal.seconds),
     },
     sales: {
@@ -98,4 +96,14 @@ export function mergeSummaries(shards: readonly Summary[], metrics: MetricsSnaps
     thresholds: [],
     passed: true,
   };
+}
+
+/**
+ * The whole fleet converged when every shard did, and did not when one shard's heal ran out; a shard with no
+ * verdict (no heal phase, or one cut short by Ctrl-C) leaves the whole without one, not with a failure.
+ */
+export function mergedConvergence(verdicts: readonly (boolean | null)[]): boolean | null {
+  if (verdicts.some((verdict) => verdict === false)) return false;
+  if (verdicts.length > 0 && verdicts.every((verdict) => verdict === true)) return true;
+  return null;
 }

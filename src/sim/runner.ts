@@ -1,6 +1,7 @@
 /**
  * runSimulation: builds the fleet, runs the fault phase (the scenario with its faults), then the heal phase
- * (faults off, every device online, syncing until nothing is left or a deadline passes), then checks every
+ * (network and backend faults off, the client's timeout kept, device crashes as configured, every device
+ * online, syncing until nothing is left or a deadline passes), then checks every
  * device's rows against the server's ledger. In virtual time the same config and seed give the same result,
  * byte for byte, but for the wall-clock fields.
  */
@@ -316,7 +317,9 @@ async function runPhases(fleet: DeviceFleet, context: PhaseContext): Promise<Pha
   sampleGauges();
   progress();
   const endMs = clock.monotonic();
-  return { interrupted: aborted(), heal: { ran: true, converged, ms: endMs - healStartMs }, endMs };
+  // A heal cut short by Ctrl-C has no verdict: it neither converged nor ran out of time.
+  const verdict = converged ? true : aborted() ? null : false;
+  return { interrupted: aborted(), heal: { ran: true, converged: verdict, ms: endMs - healStartMs }, endMs };
 }
 
 /** Virtual time, or real time (whose pending timers are cancelled at the end so the process can exit). */

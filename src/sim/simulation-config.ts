@@ -5,8 +5,9 @@
  */
 import Type from 'typebox';
 import { type PolicyConfig, PolicyConfigSchema } from '../core/policy.ts';
+import { type Distribution, distributionProblems } from '../core/random.ts';
 import { BackendOptionsSchema } from '../fake-backend/options.ts';
-import { type CatalogConfigInput, CatalogConfigSchema } from './catalog.ts';
+import { type CatalogConfigInput, CatalogConfigSchema, resolveCatalogConfig } from './catalog.ts';
 import {
   type ConnectivityConfig,
   ConnectivityConfigSchema,
@@ -209,6 +210,18 @@ export function resolveSimulation(config: SimulationConfig): ResolvedSimulation 
       if (problem !== null) throw new ERR_SIM_CONFIG(`backend.headers.${name}`, problem);
     }
   }
+  const distributions: [Distribution | undefined, string][] = [
+    [config.network?.latencyMs, 'network.latencyMs'],
+    [config.crashes?.restartAfterMs, 'crashes.restartAfterMs'],
+    ...(config.connectivity?.schedules ?? []).map((spec, i): [Distribution | undefined, string] => [
+      'duration' in spec ? spec.duration : undefined,
+      `connectivity.schedules.${i}.duration`,
+    ]),
+  ];
+  for (const [distribution, field] of distributions) {
+    const [problem] = distribution === undefined ? [] : distributionProblems(distribution, field);
+    if (problem !== undefined) throw new ERR_SIM_CONFIG(field, problem.slice(field.length + 1));
+  }
   const resolveOr = <T>(field: string, resolve: () => T): T => {
     try {
       return resolve();
@@ -221,7 +234,10 @@ export function resolveSimulation(config: SimulationConfig): ResolvedSimulation 
     devices: { count: config.devices.count, branches: config.devices.branches ?? 10, groups },
     durationMs,
     startEpochMs,
-    catalog: config.catalog ?? {},
+    catalog: resolveOr('catalog', () => {
+      resolveCatalogConfig(config.catalog);
+      return config.catalog ?? {};
+    }),
     workload: resolveOr('workload', () => resolveWorkloadConfig(config.workload)),
     connectivity: resolveOr('connectivity', () => resolveConnectivityConfig(config.connectivity)),
     deviceClocks: config.deviceClocks ?? [],

@@ -59,10 +59,16 @@ function describeEvent(event: SaleEvent): string {
   }
 }
 
+/** A device's clock reading as ISO 8601, or as epoch ms when no date can show it: a report never throws. */
+function deviceTime(epochMs: number): string {
+  const date = new Date(epochMs);
+  return Number.isNaN(date.getTime()) ? `${epochMs} ms since 1970` : date.toISOString();
+}
+
 export function describeTrace(trace: SaleTrace, originMs = 0): string[] {
   const lines = [
     `${formatOffset(trace.createdAtMs - originMs)} created on ${trace.deviceId} ` +
-      `(device clock ${new Date(trace.createdAtDevice).toISOString()}), ${trace.createdOnline ? 'online' : 'offline'}, ` +
+      `(device clock ${deviceTime(trace.createdAtDevice)}), ${trace.createdOnline ? 'online' : 'offline'}, ` +
       `reference ${trace.offlineReference}, offline id ${trace.offlineId}`,
   ];
   for (const event of trace.events) {

@@ -46,7 +46,8 @@ describe('terminal summary', () => {
   });
 
   it('says of an interrupted run that its sales in flight count as stuck, and only of one', () => {
-    const note = 'interrupted with no heal phase: sales in flight at that moment count as stuck (or lost)';
+    const note =
+      'interrupted, the heal phase skipped or cut short: sales in flight then count as stuck (or lost)';
     const interrupted = { ...run.result, summary: { ...run.result.summary, interrupted: true } };
     expect(renderTerminal(interrupted)).toContain(note);
     expect(renderTerminal(run.result)).not.toContain(note);

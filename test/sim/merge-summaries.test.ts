@@ -4,7 +4,7 @@
  * generator was measured) add nothing and never read as 0.
  */
 import { describe, expect, it } from 'vitest';
-import { mergeSummaries } from '../../src/sim/merge-summaries.ts';
+import { mergedConvergence, mergeSummaries } from '../../src/sim/merge-summaries.ts';
 import { MetricsRecorder } from '../../src/sim/metrics.ts';
 import { mergeMetricsSnapshots } from '../../src/sim/metrics-merge.ts';
 import { type Summary, templateSummary } from '../../src/sim/summary.ts';
@@ -46,5 +46,17 @@ describe('mergeSummaries: the generator', () => {
     const { generator: _absent, ...older } = shard([], []).summary;
     const merged = merge([{ summary: older as Summary, metrics: new MetricsRecorder() }, shard([55], [7])]);
     expect(merged.generator.busyPercent).toMatchObject({ count: 1, max: 55 });
+  });
+});
+
+describe('mergedConvergence: the heal verdict of the whole fleet', () => {
+  it('converged when every shard did; not when one ran out of time; no verdict when one has none', () => {
+    expect(mergedConvergence([true, true])).toBe(true);
+    expect(mergedConvergence([true, false])).toBe(false);
+    expect(mergedConvergence([null, false])).toBe(false);
+    // A shard interrupted before or during its heal: the whole has no verdict, not a failed one.
+    expect(mergedConvergence([true, null])).toBeNull();
+    expect(mergedConvergence([null, null])).toBeNull();
+    expect(mergedConvergence([])).toBeNull();
   });
 });

@@ -111,6 +111,23 @@ describe('runSimulation end to end, virtual time', () => {
     expectClean(result);
   });
 
+  it('hardened: a slow backend inside a long client timeout, the backlog drained in the heal phase, checks clean', async () => {
+    // Every request takes 40 s and the client waits 60 s: the heal phase keeps the scenario's timeout (it is
+    // the app's setting, not a fault), so the backlog of the outage drains there without a single timeout.
+    const result = await run({
+      devices: { count: 4, branches: 1 },
+      duration: '1h',
+      startAt: LUNCH,
+      connectivity: { schedules: [{ kind: 'offline', atMs: 1_800_000, durationMs: 7_200_000 }] },
+      network: { timeoutMs: 60_000 },
+      backend: { kind: 'fake', capacity: { requestTime: { kind: 'fixed', value: 40_000 } } },
+      policy: { preset: 'hardened' },
+    });
+    expect(result.summary.requests.timeouts).toBe(0);
+    expect(result.summary.sales.synced).toBeGreaterThan(0);
+    expectClean(result);
+  });
+
   it('seed: crashes mid-sync leave rows stuck; hardened recovers them at restart and checks clean', async () => {
     const seed = await run(crashing('seed'));
     expect(seed.summary.crashes).toBeGreaterThan(0);

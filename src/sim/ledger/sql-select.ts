@@ -64,7 +64,7 @@ export function checkLedgerColumns(
       source,
       mapping.table,
       null,
-      `does not exist or cannot be read${known}; name the ledger table in the mapping's table`,
+      `does not exist or cannot be read${known}; name the ledger table with --ledger-table (backend.ledgerMapping.table in a scenario)`,
     );
   }
   const have = new Set(columns.map((name) => name.toLowerCase()));

@@ -18,7 +18,7 @@ export const NetworkConditionsSchema = Type.Object(
     dropRequestRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     /** Probability that the answer is lost after the server processed the request (the client sees a reset). */
     loseResponseRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    /** The client gives up after this long without an answer. */
+    /** The client gives up after this long without an answer, latency included (in process: the whole round trip). */
     timeoutMs: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
   },
   { additionalProperties: false },
@@ -53,34 +53,45 @@ export function withConditions(inner: Transport, context: ConditionsContext): Tr
     schedule: (ms, callback) => context.clock.schedule(ms * scale, callback),
   };
   return {
-    async postBatch(body: string): Promise<TransportReply> {
-      if (!context.isOnline()) throw new TransportError({ kind: 'offline' });
+    postBatch(body: string): Promise<TransportReply> {
+      if (!context.isOnline()) return Promise.reject(new TransportError({ kind: 'offline' }));
       const conditions = context.conditions();
       const timeoutMs = conditions.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-      const latency = sample(conditions.latencyMs ?? NO_LATENCY, random);
-      if (latency > 0) await clock.sleep(latency / 2);
-      if (chance(random, conditions.dropRequestRate ?? 0)) {
-        await clock.sleep(timeoutMs);
-        throw new TransportError({ kind: 'timeout', phase: 'headers' });
-      }
-      const loseResponse = chance(random, conditions.loseResponseRate ?? 0);
-      const request = inner.postBatch(body);
-      // Sent: this frame waits out the round trip, and must not keep the body alive meanwhile (every scavenge
-      // would copy it, then promote it: ~65 KB a 100-row request).
-      body = '';
-      const reply = await (context.enforceTimeout ? withTimeout(request, clock, timeoutMs) : request);
-      if (loseResponse)
-        throw new TransportError({
-          kind: 'reset',
-          detail: 'response lost after the server processed the request',
-        });
-      if (latency > 0) await clock.sleep(latency / 2);
-      return reply;
+      const enforce = context.enforceTimeout;
+      const exchange = async (): Promise<TransportReply> => {
+        const latency = sample(conditions.latencyMs ?? NO_LATENCY, random);
+        if (latency > 0) await clock.sleep(latency / 2);
+        if (chance(random, conditions.dropRequestRate ?? 0)) {
+          // Nothing will answer: the client's timeout does (over HTTP, this one stands in for undici's).
+          if (enforce) return NO_ANSWER;
+          await clock.sleep(timeoutMs);
+          throw new TransportError({ kind: 'timeout', phase: 'headers' });
+        }
+        const loseResponse = chance(random, conditions.loseResponseRate ?? 0);
+        const request = inner.postBatch(body);
+        // Sent: this frame waits out the round trip, and must not keep the body alive meanwhile (every
+        // scavenge would copy it, then promote it: ~65 KB a 100-row request).
+        body = '';
+        const reply = await request;
+        if (loseResponse)
+          throw new TransportError({
+            kind: 'reset',
+            detail: 'response lost after the server processed the request',
+          });
+        if (latency > 0) await clock.sleep(latency / 2);
+        return reply;
+      };
+      // In process the timeout covers the whole round trip, latency too, as a real client's does: a minute of
+      // latency under a one-second timeout is a timeout. Over HTTP undici times the request itself.
+      return enforce ? withTimeout(exchange(), clock, timeoutMs) : exchange();
     },
   };
 }
 
 type Timers = Pick<SimClock, 'sleep' | 'schedule'>;
+
+/** A dropped request's answer: none, ever (the timeout settles the exchange first). */
+const NO_ANSWER = new Promise<never>(() => {});
 
 /**
  * Races the request against the client's timeout; the request carries on (the server may still commit). The

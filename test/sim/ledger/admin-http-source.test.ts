@@ -140,14 +140,14 @@ describe('admin-http source against the fake backend on loopback', () => {
 });
 
 describe('admin-http source: what it says when it cannot read', () => {
-  it('404: the admin API is not enabled, and says how to enable it', async () => {
+  it('404: no admin API there, and what to check (serve --admin, a base URL)', async () => {
     const { backend, url } = await loopbackBackend({ admin: false });
     try {
       const error = await caught(() => openAdminHttpLedgerSource({ url }));
       expect(error.code).toBe('SYNCSIM_ERR_LEDGER_ADMIN_DISABLED');
       expect(error.kind).toBe('unavailable');
       expect(error.message).toBe(
-        `${url}${LEDGER_PATH} answered 404: the fake backend's admin API is not enabled there (start it with syncsim serve --admin)`,
+        `${url}${LEDGER_PATH} answered 404: no fake backend admin API there (is it syncsim serve --admin, and is --ledger its base URL, without a path?)`,
       );
     } finally {
       await backend.close();

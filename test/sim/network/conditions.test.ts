@@ -166,6 +166,24 @@ describe('withConditions over the in-process transport and a real fake backend',
     expect(r.backend.counters().requests).toBe(0);
   });
 
+  it('the timeout covers the round trip, latency too: a minute of latency under a 1 s timeout times out at 1 s', async () => {
+    const r = await rig({ conditions: { latencyMs: { kind: 'fixed', value: 60_000 }, timeoutMs: 1_000 } });
+    const outcome = await r.send();
+    expect(failureOf(outcome)).toEqual({ kind: 'timeout', phase: 'headers' });
+    expect(outcome.atMs).toBe(1_000);
+    // Still on its way out when the client gave up: it reaches the server later, as a real request would.
+    expect(r.inner.calls).toBe(1);
+    expect(r.backend.ledger.count()).toBe(ROWS);
+  });
+
+  it('latency and service inside the timeout: answered, the timeout counted from the send', async () => {
+    const r = await rig({ conditions: { latencyMs: { kind: 'fixed', value: 4_000 }, timeoutMs: 5_000 } });
+    const outcome = await r.send();
+    expect(outcome.kind).toBe('reply');
+    expect(outcome.atMs).toBeGreaterThanOrEqual(4_000);
+    expect(outcome.atMs).toBeLessThan(5_000);
+  });
+
   it('a lost response: the server stored the rows, the client sees a reset', async () => {
     const r = await rig({ conditions: { loseResponseRate: 1 } });
     const outcome = await r.send();
