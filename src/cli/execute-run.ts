@@ -89,6 +89,7 @@ export async function executeRun(request: RunRequest): Promise<FinishedRun> {
       onProgress: (progress) => display.update(progress),
       maxOpenDevices: request.maxOpenDevices,
       logger: log?.logger,
+      onWarning: (message) => request.console.err(`warning: ${message}`),
     });
   } finally {
     display.stop();

@@ -22,7 +22,7 @@ import { type CheckResult, InvariantCheck } from './checker.ts';
 import { DeviceFleet, type HarnessError } from './device-fleet.ts';
 import { deviceIdentity, shardIndices } from './fleet.ts';
 import { GeneratorMeter } from './generator-meter.ts';
-import type { LedgerSource } from './ledger/ledger-source.ts';
+import { holdsAny, type LedgerSource } from './ledger/ledger-source.ts';
 import { parseLedgerSpec, resolveLedgerMapping } from './ledger/ledger-spec.ts';
 import { openLedgerSource } from './ledger/open-ledger-source.ts';
 import { MetricsRecorder, type MetricsSnapshot } from './metrics.ts';
@@ -78,6 +78,8 @@ export interface RunOptions {
   /** Device files open at once; default from the open-files limit. */
   readonly maxOpenDevices?: number;
   readonly logger?: Logger;
+  /** Something the user should know before the run goes on (e.g. a ledger that already holds its devices' rows). */
+  readonly onWarning?: (message: string) => void;
 }
 
 export interface SimulationResult {
@@ -109,8 +111,17 @@ export async function runSimulation(
   // Opened before anything else, so a wrong ledger fails the run before any device starts.
   const ledgerSource =
     options.ledgerSource !== undefined ? options.ledgerSource : await openTargetLedger(target, options.token);
-  const { clock, virtualClock, realClock, disposeClock } = makeClock(sim.startEpochMs, realtime);
   const indices = shardIndices(sim.devices.count, shard);
+  const first = indices[0];
+  if (target !== null && ledgerSource !== null && first !== undefined) {
+    await warnOfEarlierRows(ledgerSource, deviceIdentity(first, sim.devices).deviceId, options).catch(
+      async (error: unknown) => {
+        await ledgerSource.close();
+        throw error;
+      },
+    );
+  }
+  const { clock, virtualClock, realClock, disposeClock } = makeClock(sim.startEpochMs, realtime);
   // A shard checks its own devices against the ledger: server rows of other devices are out of its scope.
   const deviceIds =
     shard === null ? null : new Set(indices.map((index) => deviceIdentity(index, sim.devices).deviceId));
@@ -199,6 +210,21 @@ export async function runSimulation(
     harnessErrors: fleet.harnessErrorTotal,
   });
   return { summary, metrics: snapshot, check, config: sim, harnessErrors: fleet.harnessErrors };
+}
+
+/**
+ * Every run's devices have the same ids (POS-0000...) and, with the same seed, the same offline ids: a ledger
+ * that already holds this fleet's rows makes an earlier run's sales read as this run's duplicates, mismatches
+ * or phantoms. One device is asked (its first row ends the read): cheap, and any rerun has that device.
+ */
+async function warnOfEarlierRows(source: LedgerSource, deviceId: string, options: RunOptions): Promise<void> {
+  if (options.onWarning === undefined) return;
+  if (!(await holdsAny(source, { deviceIds: new Set([deviceId]) }))) return;
+  options.onWarning(
+    `the ledger ${source.description} already holds rows of ${deviceId}, from an earlier run: they will be ` +
+      "checked as this run's (duplicated, mismatched or phantom sales). Check against a ledger that holds " +
+      "no other run's rows (a fresh database, or syncsim serve's /__syncsim/reset).",
+  );
 }
 
 function openTargetLedger(

@@ -25,6 +25,7 @@ let server: Running;
 let url: string;
 let run: Finished;
 let withoutLedger: Finished;
+let rerun: Finished;
 let sharded: Finished;
 let shardedUrl: string;
 let serverExit: Finished;
@@ -60,6 +61,25 @@ beforeAll(async () => {
       // here: the ledger is.
       '--set',
       `thresholds=${JSON.stringify([...INVARIANT_THRESHOLDS, 'invariants.checked == true'])}`,
+    ],
+    { cwd },
+  );
+  // The same fleet again on the same ledger: its rows are there already, and the run says so before it starts.
+  rerun = await syncsim(
+    [
+      'run',
+      '--devices',
+      '2',
+      '--duration',
+      '1m',
+      '--seed',
+      '12',
+      '--target',
+      url,
+      '--ledger',
+      url,
+      '--speed',
+      '60',
     ],
     { cwd },
   );
@@ -153,6 +173,12 @@ describe('syncsim run --target <syncsim serve> --ledger <its URL> --speed 60', (
     expect(summary.server.ledgerRows).toBe(summary.sales.created);
     expect(summary.requests.byStatus['200']).toBeGreaterThan(0);
     expect(summary.passed).toBe(true);
+  });
+
+  it('warns when the ledger already holds rows of the fleet (an earlier run), and only then', () => {
+    expect(run.stderr).not.toContain('already holds rows');
+    expect(rerun.stderr).toContain(`warning: the ledger ${url} (admin API) already holds rows of POS-0000`);
+    expect(rerun.stderr).toContain("Check against a ledger that holds no other run's rows");
   });
 
   it('without --ledger the server-side invariants are "not checked": the threshold fails, a note says why', () => {

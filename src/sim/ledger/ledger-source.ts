@@ -40,6 +40,12 @@ export function compareServerId(a: LedgerRow, b: LedgerRow): number {
   return a.serverId - b.serverId;
 }
 
+/** Whether the ledger holds any row the filter takes: the first row ends the read. */
+export async function holdsAny(source: LedgerSource, filter?: LedgerFilter): Promise<boolean> {
+  for await (const _row of source.read(filter)) return true;
+  return false;
+}
+
 /** Reads the whole ledger (or the filter's part) into one array, in ascending serverId order whatever the source. */
 export async function collectLedger(source: LedgerSource, filter?: LedgerFilter): Promise<LedgerRow[]> {
   const rows: LedgerRow[] = [];
