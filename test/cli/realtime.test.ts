@@ -30,25 +30,19 @@ let sharded: Finished;
 let shardedUrl: string;
 let serverExit: Finished;
 
+/** A run of `devices` against `target` at x60, its rows read back from the target's admin API. */
+function ledgerRun(devices: number, duration: string, seed: number, target: string): string[] {
+  const flags = ['--devices', String(devices), '--duration', duration, '--seed', String(seed)];
+  return ['run', ...flags, '--target', target, '--ledger', target, '--speed', '60'];
+}
+
 beforeAll(async () => {
   cwd = tempDir();
   server = startSyncsim(['serve', '--port', '0', '--db', ':memory:', '--admin'], { cwd, timeoutMs: 120_000 });
   url = (await server.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1] ?? '';
   run = await syncsim(
     [
-      'run',
-      '--devices',
-      '10',
-      '--duration',
-      '4m',
-      '--seed',
-      '12',
-      '--target',
-      url,
-      '--ledger',
-      url,
-      '--speed',
-      '60',
+      ...ledgerRun(10, '4m', 12, url),
       '--no-progress',
       '--out',
       'realtime',
@@ -65,24 +59,7 @@ beforeAll(async () => {
     { cwd },
   );
   // The same fleet again on the same ledger: its rows are there already, and the run says so before it starts.
-  rerun = await syncsim(
-    [
-      'run',
-      '--devices',
-      '2',
-      '--duration',
-      '1m',
-      '--seed',
-      '12',
-      '--target',
-      url,
-      '--ledger',
-      url,
-      '--speed',
-      '60',
-    ],
-    { cwd },
-  );
+  rerun = await syncsim(ledgerRun(2, '1m', 12, url), { cwd });
   // The same target without --ledger, after the first run (a ledger read during it would see these rows).
   const noLedger = ['run', '--devices', '4', '--duration', '1m', '--seed', '13', '--target', url];
   withoutLedger = await syncsim(
@@ -109,19 +86,7 @@ beforeAll(async () => {
   const secondUrl = (await second.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1] ?? '';
   sharded = await syncsim(
     [
-      'run',
-      '--devices',
-      '6',
-      '--duration',
-      '4m',
-      '--seed',
-      '14',
-      '--target',
-      secondUrl,
-      '--ledger',
-      secondUrl,
-      '--speed',
-      '60',
+      ...ledgerRun(6, '4m', 14, secondUrl),
       '--workers',
       '2',
       '--no-progress',
