@@ -55,3 +55,47 @@ export function deviceClockFor(
   }
   return chosen ?? resolveDeviceClockConfig({});
 }
+
+/**
+ * Why a selector names what the scenario does not have (a branch beyond devices.branches, a group it does not
+ * define, a device index beyond the fleet), or null: a typo there would silently leave a schedule or setting
+ * without a device. A branch or group of the scenario with no device in a small fleet is fine (a sweep).
+ */
+export function selectorProblem(
+  selector: DeviceSelector,
+  devices: ResolvedSimulation['devices'],
+): string | null {
+  const missing = (
+    have: readonly string[],
+    named: readonly string[],
+    what: string,
+    whats: string,
+  ): string | null => {
+    const absent = named.filter((name) => !have.includes(name));
+    if (absent.length === 0) return null;
+    const list = have.length > 6 ? `${have.slice(0, 3).join(', ')} ... ${have.at(-1)}` : have.join(', ');
+    return `names ${what} ${absent.map((name) => JSON.stringify(name)).join(', ')}, which the scenario does not have (${whats}: ${list})`;
+  };
+  switch (selector.kind) {
+    case 'all':
+      return null;
+    case 'branch': {
+      const width = Math.max(3, String(devices.branches).length);
+      const codes = Array.from({ length: devices.branches }, (_, i) => `BRN-${pad(i + 1, width)}`);
+      return missing(codes, selector.branches, 'branch', 'branches');
+    }
+    case 'group':
+      return missing(
+        [...devices.groups.map((group) => group.name), DEFAULT_GROUP],
+        selector.groups,
+        'group',
+        'groups',
+      );
+    case 'devices': {
+      const absent = selector.indices.filter((index) => index >= devices.count);
+      return absent.length === 0
+        ? null
+        : `names device index ${absent.join(', ')}, but the fleet's indices are 0 to ${devices.count - 1}`;
+    }
+  }
+}

@@ -18,6 +18,7 @@ import {
 import { type CrashConfig, CrashConfigSchema, resolveCrashConfig } from './crashes.ts';
 import { DeviceClockConfigSchema } from './device-clock.ts';
 import { ERR_SIM_CONFIG } from './errors.ts';
+import { selectorProblem } from './fleet.ts';
 import { LedgerMappingSchema } from './ledger/ledger-spec.ts';
 import { type NetworkConditions, NetworkConditionsSchema } from './network/conditions.ts';
 import { extraHeaderProblem } from './network/extra-headers.ts';
@@ -230,8 +231,24 @@ export function resolveSimulation(config: SimulationConfig): ResolvedSimulation 
       throw error;
     }
   };
+  const devices = { count: config.devices.count, branches: config.devices.branches ?? 10, groups };
+  const selectors: [DeviceSelector | undefined, string][] = [
+    ...(config.connectivity?.schedules ?? []).map((spec, i): [DeviceSelector | undefined, string] => [
+      spec.appliesTo as DeviceSelector | undefined,
+      `connectivity.schedules.${i}.appliesTo`,
+    ]),
+    ...(config.deviceClocks ?? []).map((entry, i): [DeviceSelector | undefined, string] => [
+      entry.appliesTo as DeviceSelector | undefined,
+      `deviceClocks.${i}.appliesTo`,
+    ]),
+    [config.crashes?.appliesTo as DeviceSelector | undefined, 'crashes.appliesTo'],
+  ];
+  for (const [selector, field] of selectors) {
+    const problem = selector === undefined ? null : selectorProblem(selector, devices);
+    if (problem !== null) throw new ERR_SIM_CONFIG(field, problem);
+  }
   return {
-    devices: { count: config.devices.count, branches: config.devices.branches ?? 10, groups },
+    devices,
     durationMs,
     startEpochMs,
     catalog: resolveOr('catalog', () => {

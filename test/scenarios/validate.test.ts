@@ -58,6 +58,28 @@ describe('validateScenario: what the types alone allow', () => {
     );
   });
 
+  it('a selector naming a branch, group or device the fleet does not have', () => {
+    const offline = (appliesTo: unknown) => ({
+      connectivity: { schedules: [{ kind: 'offline', atMs: 0, durationMs: 60_000, appliesTo }] },
+    });
+    expect(
+      refusal({ devices: { count: 6, branches: 3 }, ...offline({ kind: 'branch', branches: ['BRN-999'] }) }),
+    ).toBe(
+      'x.json: connectivity.schedules.0.appliesTo: names branch "BRN-999", which the scenario does not have (branches: BRN-001, BRN-002, BRN-003)',
+    );
+    expect(refusal(offline({ kind: 'group', groups: ['nope'] }))).toContain(
+      'names group "nope", which the scenario does not have (groups: default)',
+    );
+    expect(
+      refusal({ deviceClocks: [{ offsetMs: 1, appliesTo: { kind: 'devices', indices: [1, 999] } }] }),
+    ).toContain("deviceClocks.0.appliesTo: names device index 999, but the fleet's indices are 0 to 1");
+    expect(
+      refusal({ crashes: { probability: 0.1, appliesTo: { kind: 'branch', branches: ['BRN-011'] } } }),
+    ).toContain(
+      'crashes.appliesTo: names branch "BRN-011", which the scenario does not have (branches: BRN-001, BRN-002, BRN-003 ... BRN-010)',
+    );
+  });
+
   it('takes the same values in order', () => {
     expect(() =>
       validateScenario(
@@ -65,7 +87,8 @@ describe('validateScenario: what the types alone allow', () => {
           ...BASE,
           network: { latencyMs: { kind: 'lognormal', p50: 60, p99: 400 } },
           catalog: { minPrice: 10, maxPrice: 10 },
-          deviceClocks: [{ offsetMs: -3_600_000 }],
+          // A branch of the scenario with no device in this small fleet: fine (a sweep's small sizes).
+          deviceClocks: [{ offsetMs: -3_600_000, appliesTo: { kind: 'branch', branches: ['BRN-007'] } }],
         },
         'x.json',
       ),
