@@ -67,7 +67,8 @@ export const OfflineWindowSpecSchema = Type.Object(
 export const FlappingSpecSchema = Type.Object(
   {
     kind: Type.Literal('flapping'),
-    periodMs: Type.Number({ minimum: 1 }),
+    /** At least a second: changes fall on whole milliseconds, and a shorter cycle cannot keep its duty cycle. */
+    periodMs: Type.Number({ minimum: 1_000 }),
     dutyCycle: Type.Optional(Type.Number({ minimum: 0, maximum: 1, default: 0.5 })),
     fromMs: Type.Optional(Type.Number({ minimum: 0, default: 0 })),
     toMs: EndMs,

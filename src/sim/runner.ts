@@ -339,6 +339,9 @@ async function runPhases(fleet: DeviceFleet, context: PhaseContext): Promise<Pha
     untilMs: healStartMs + sim.heal.maxMs,
     stop: () => converged || aborted(),
   });
+  // Work that finished at the deadline's instant, after the last periodic look, counts: a fleet settled when
+  // the heal ends has converged (with heal.maxDuration 0, there is no periodic look at all).
+  converged ||= fleet.settled();
   phase = 'check';
   sampleGauges();
   progress();

@@ -89,6 +89,9 @@ describe('connectivity config', () => {
     const validator = Compile(ConnectivityConfigSchema);
     expect(validator.Check({ schedules: [{ kind: 'offline', atMs: 0, durationMs: 0 }] })).toBe(false);
     expect(validator.Check({ schedules: [{ kind: 'flapping', periodMs: 10, dutyCycle: 2 }] })).toBe(false);
+    // A period under a second cannot keep its duty cycle on whole milliseconds (1 ms at 0.5 was never offline).
+    expect(validator.Check({ schedules: [{ kind: 'flapping', periodMs: 999 }] })).toBe(false);
+    expect(validator.Check({ schedules: [{ kind: 'flapping', periodMs: 1_000 }] })).toBe(true);
     expect(validator.Check({ schedules: [{ kind: 'meteor' }] })).toBe(false);
     const errors = [...validator.Errors({ schedules: [{ kind: 'offline', atMs: -5, durationMs: 10 }] })];
     expect(errors.some((e) => e.instancePath.startsWith('/schedules/0'))).toBe(true);

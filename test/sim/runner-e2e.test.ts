@@ -128,6 +128,19 @@ describe('runSimulation end to end, virtual time', () => {
     expectClean(result);
   });
 
+  it('a heal with no time at all still converges when the backlog drains at its deadline instant', async () => {
+    const result = await run({
+      devices: { count: 4, branches: 1 },
+      duration: '1h',
+      startAt: LUNCH,
+      connectivity: { schedules: [{ kind: 'offline', atMs: 1_800_000, durationMs: 7_200_000 }] },
+      heal: { maxDuration: 0 },
+      policy: { preset: 'hardened' },
+    });
+    expect(result.summary.sales.pending + result.summary.sales.syncing).toBe(0);
+    expect(result.summary.heal).toMatchObject({ ran: true, converged: true });
+  });
+
   it('seed: crashes mid-sync leave rows stuck; hardened recovers them at restart and checks clean', async () => {
     const seed = await run(crashing('seed'));
     expect(seed.summary.crashes).toBeGreaterThan(0);
