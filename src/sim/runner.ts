@@ -201,7 +201,7 @@ export async function runSimulation(
     shard,
     backend: connection.description,
     wallSeconds: (performance.now() - wallStart) / 1000,
-    simulatedMs: phases.endMs,
+    simulatedMs: phases.endMs - phases.startMs,
     interrupted: phases.interrupted,
     heal: phases.heal,
     metrics: summariseMetrics(snapshot),
@@ -250,6 +250,11 @@ function connect(
 }
 
 interface PhaseOutcome {
+  /**
+   * When the fault phase began: 0 in virtual time; in real time, after the fleet's start (opening device
+   * files, start-up recovery) took its wall time, which the scenario's time does not count.
+   */
+  readonly startMs: number;
   readonly interrupted: boolean;
   readonly heal: { readonly ran: boolean; readonly converged: boolean | null; readonly ms: number };
   readonly endMs: number;
@@ -321,7 +326,12 @@ async function runPhases(fleet: DeviceFleet, context: PhaseContext): Promise<Pha
     phase = 'check';
     sampleGauges();
     progress();
-    return { interrupted: aborted(), heal: { ran: false, converged: null, ms: 0 }, endMs: clock.monotonic() };
+    return {
+      startMs: faultStartMs,
+      interrupted: aborted(),
+      heal: { ran: false, converged: null, ms: 0 },
+      endMs: clock.monotonic(),
+    };
   }
 
   phase = 'heal';
@@ -348,7 +358,12 @@ async function runPhases(fleet: DeviceFleet, context: PhaseContext): Promise<Pha
   const endMs = clock.monotonic();
   // A heal cut short by Ctrl-C has no verdict: it neither converged nor ran out of time.
   const verdict = converged ? true : aborted() ? null : false;
-  return { interrupted: aborted(), heal: { ran: true, converged: verdict, ms: endMs - healStartMs }, endMs };
+  return {
+    startMs: faultStartMs,
+    interrupted: aborted(),
+    heal: { ran: true, converged: verdict, ms: endMs - healStartMs },
+    endMs,
+  };
 }
 
 /** Virtual time, or real time (whose pending timers are cancelled at the end so the process can exit). */
