@@ -7,6 +7,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { isSyncsimError } from '../core/errors.ts';
 import { policyFromConfig } from '../core/policy.ts';
 import type { Logger } from '../core/ports.ts';
 import { createRealClock, type RealClock } from '../core/real-clock.ts';
@@ -25,6 +26,7 @@ import { GeneratorMeter } from './generator-meter.ts';
 import { holdsAny, type LedgerSource } from './ledger/ledger-source.ts';
 import { parseLedgerSpec, resolveLedgerMapping } from './ledger/ledger-spec.ts';
 import { openLedgerSource } from './ledger/open-ledger-source.ts';
+import type { LedgerRow } from './ledger-row.ts';
 import { MetricsRecorder, type MetricsSnapshot } from './metrics.ts';
 import { summariseMetrics } from './metrics-summary.ts';
 import type { SimClock } from './sim-clock.ts';
@@ -174,7 +176,7 @@ export async function runSimulation(
     meter?.stop(); // the load is over: the check that follows blocks the loop by design
     const checking = new InvariantCheck({
       localFailures: traces.localFailures(),
-      ledger: await connection.readLedger(deviceIds),
+      ledger: await readLedgerOrWarn(connection, deviceIds, options),
       deviceIds: deviceIds ?? undefined,
       traceOf: (offlineId) => traces.traceOf(offlineId),
     });
@@ -210,6 +212,25 @@ export async function runSimulation(
     harnessErrors: fleet.harnessErrorTotal,
   });
   return { summary, metrics: snapshot, check, config: sim, harnessErrors: fleet.harnessErrors };
+}
+
+/**
+ * The server's rows for the check. A target's ledger that cannot be read at the end (the backend or its
+ * database died with the run) leaves the ledger invariants not checked, with a warning: the run's
+ * measurements and device-side checks are still worth a report, which is when a load test is most needed.
+ */
+async function readLedgerOrWarn(
+  connection: BackendConnection,
+  deviceIds: ReadonlySet<string> | null,
+  options: RunOptions,
+): Promise<readonly LedgerRow[] | null> {
+  try {
+    return await connection.readLedger(deviceIds);
+  } catch (error) {
+    if (!isSyncsimError(error) || error.kind !== 'unavailable') throw error;
+    options.onWarning?.(`${error.message}: the ledger invariants are not checked`);
+    return null;
+  }
 }
 
 /**

@@ -120,6 +120,34 @@ describe('runSimulation in real time over HTTP', () => {
   );
 
   it(
+    'a ledger that dies during the run: the report still comes, its ledger invariants not checked, with a warning',
+    async () => {
+      const server = await serve();
+      const ledger = await serve();
+      const warnings: string[] = [];
+      let closing: Promise<void> | null = null;
+      const backend: TargetBackendConfig = { kind: 'target', url: server.url, ledger: ledger.url };
+      const result = await run(shortDay(backend), {
+        onWarning: (message) => warnings.push(message),
+        // The ledger answered the probe before the run; it goes away once the fault phase has begun.
+        onProgress: (progress) => {
+          if (progress.phase === 'fault') closing ??= ledger.close();
+        },
+      });
+      await closing;
+      servers.splice(servers.indexOf(ledger), 1);
+      const { summary } = result;
+      expectRanAndSynced(summary);
+      expect(summary.invariants).toMatchObject({ checked: false, lost: null, duplicated: null, stuck: 0 });
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(
+        new RegExp(`^ledger source ${ledger.url} is unavailable: .*: the ledger invariants are not checked$`),
+      );
+    },
+    REALTIME_TIMEOUT_MS,
+  );
+
+  it(
     'sends the bearer token it is given to the target (and the admin API reads the ledger with it)',
     async () => {
       const server = await serve('s3cret');
