@@ -38,8 +38,34 @@ export interface RunFlags {
   maxOpenDevices?: string;
 }
 
+/** The scenario fields a flag sets: a `--set` of the same field would silently win over the flag. */
+const FLAG_FIELDS: readonly (readonly [
+  'devices' | 'duration' | 'policy' | 'target',
+  string,
+  readonly string[],
+])[] = [
+  ['devices', '--devices', ['devices.count', 'devices']],
+  ['duration', '--duration', ['duration']],
+  ['policy', '--policy', ['policy.preset', 'policy']],
+  ['target', '--target', ['backend', 'backend.kind', 'backend.url']],
+];
+
+/** Refuses a `--set` of a field one of the given flags sets. */
+export function checkSetConflicts(
+  options: Pick<RunFlags, 'devices' | 'duration' | 'policy' | 'target' | 'set'>,
+): void {
+  for (const text of options.set ?? []) {
+    const field = text.slice(0, Math.max(0, text.indexOf('='))).trim();
+    for (const [key, flag, fields] of FLAG_FIELDS) {
+      if (options[key] !== undefined && fields.includes(field))
+        throw new ERR_FLAG('--set', `${text} sets what ${flag} sets: give one of them`);
+    }
+  }
+}
+
 /** The flags that change the scenario, as `--set` assignments (so one validation names every bad field). */
 export function flagAssignments(options: RunFlags): string[] {
+  checkSetConflicts(options);
   const sets: string[] = [];
   if (options.devices !== undefined)
     sets.push(`devices.count=${flags.positiveInteger('--devices', options.devices, 100_000)}`);

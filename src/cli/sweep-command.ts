@@ -16,6 +16,7 @@ import { EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
 import * as flags from './flags.ts';
 import {
   addRunFlags,
+  checkSetConflicts,
   flagAssignments,
   maxOpenDevicesOf,
   type RunFlags,
@@ -57,6 +58,8 @@ ${EXIT_CODES_HELP}`,
         throw new ERR_FLAG('--devices', 'required: the sizes to sweep, e.g. --devices 50,100,200,400');
       const sizes = parseSizes(options.devices);
       const { devices: _devices, ...rest } = options;
+      // --devices is checked against the --set fields here too: each size's devices.count comes last and wins.
+      checkSetConflicts(options);
       const base = [...flagAssignments(rest), ...(options.set ?? [])];
       const realtime = realtimeOf(options);
       const workers = workersOf(options, sizes[0] as number);

@@ -133,6 +133,17 @@ describe('a bad flag: exit 2', () => {
     expectUsageError(result, '--speed: expected a positive number up to 100000, got "1e12"');
   });
 
+  it('a --set of the field a flag sets is refused: one of them would win without a word', async () => {
+    const [policy, devices, sweep] = await Promise.all([
+      syncsim(['run', '--policy', 'seed', '--set', 'policy.preset=hardened'], { cwd }),
+      syncsim(['run', '--devices', '5', '--set', 'devices.count=7'], { cwd }),
+      syncsim(['sweep', 'steady-day', '--devices', '4,6', '--set', 'devices.count=7'], { cwd }),
+    ]);
+    expectUsageError(policy, '--set: policy.preset=hardened sets what --policy sets: give one of them');
+    expectUsageError(devices, '--set: devices.count=7 sets what --devices sets');
+    expectUsageError(sweep, '--set: devices.count=7 sets what --devices sets');
+  });
+
   it('a blank seed, target or ledger is named as the flag it came from', async () => {
     const [seed, target, ledger] = await Promise.all([
       syncsim(['run', '--seed', ' '], { cwd }),
