@@ -57,6 +57,18 @@ function crashing(preset: PolicyPreset): SimulationConfig {
   };
 }
 
+/** Hardened, 4 devices for an hour, offline from half an hour in until after the end: the heal drains it all. */
+function outageToTheEnd(overrides: Partial<SimulationConfig>): SimulationConfig {
+  return {
+    devices: { count: 4, branches: 1 },
+    duration: '1h',
+    startAt: LUNCH,
+    connectivity: { schedules: [{ kind: 'offline', atMs: 1_800_000, durationMs: 7_200_000 }] },
+    policy: { preset: 'hardened' },
+    ...overrides,
+  };
+}
+
 async function run(config: SimulationConfig): Promise<SimulationResult> {
   return (await runInTemp(config, { seed: 'e2e' })).result;
 }
@@ -114,29 +126,19 @@ describe('runSimulation end to end, virtual time', () => {
   it('hardened: a slow backend inside a long client timeout, the backlog drained in the heal phase, checks clean', async () => {
     // Every request takes 40 s and the client waits 60 s: the heal phase keeps the scenario's timeout (it is
     // the app's setting, not a fault), so the backlog of the outage drains there without a single timeout.
-    const result = await run({
-      devices: { count: 4, branches: 1 },
-      duration: '1h',
-      startAt: LUNCH,
-      connectivity: { schedules: [{ kind: 'offline', atMs: 1_800_000, durationMs: 7_200_000 }] },
-      network: { timeoutMs: 60_000 },
-      backend: { kind: 'fake', capacity: { requestTime: { kind: 'fixed', value: 40_000 } } },
-      policy: { preset: 'hardened' },
-    });
+    const result = await run(
+      outageToTheEnd({
+        network: { timeoutMs: 60_000 },
+        backend: { kind: 'fake', capacity: { requestTime: { kind: 'fixed', value: 40_000 } } },
+      }),
+    );
     expect(result.summary.requests.timeouts).toBe(0);
     expect(result.summary.sales.synced).toBeGreaterThan(0);
     expectClean(result);
   });
 
   it('a heal with no time at all still converges when the backlog drains at its deadline instant', async () => {
-    const result = await run({
-      devices: { count: 4, branches: 1 },
-      duration: '1h',
-      startAt: LUNCH,
-      connectivity: { schedules: [{ kind: 'offline', atMs: 1_800_000, durationMs: 7_200_000 }] },
-      heal: { maxDuration: 0 },
-      policy: { preset: 'hardened' },
-    });
+    const result = await run(outageToTheEnd({ heal: { maxDuration: 0 } }));
     expect(result.summary.sales.pending + result.summary.sales.syncing).toBe(0);
     expect(result.summary.heal).toMatchObject({ ran: true, converged: true });
   });
