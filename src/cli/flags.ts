@@ -40,17 +40,20 @@ export function duration(flag: string, text: string): number {
   return ms;
 }
 
-/** `--seed s`: any text but blank (the run folder, the summary and a replay name it). */
-export function seed(text: string): string {
-  if (text.trim() === '')
-    throw new ERR_FLAG('--seed', `expected a seed such as 42 or black-friday-1, got ${JSON.stringify(text)}`);
-  return text;
-}
-
-/** A flag whose value names something (a URL, a ledger, a table): blank is never what was meant. */
+/** A flag whose value names something (a seed, a URL, a ledger, a folder): blank is never what was meant. */
 export function nonBlank(flag: string, text: string, example: string): string {
   if (text.trim() === '') throw new ERR_FLAG(flag, `expected ${example}, got ${JSON.stringify(text)}`);
   return text;
+}
+
+/** `--seed s`: any text but blank (the run folder, the summary and a replay name it). */
+export function seed(text: string): string {
+  return nonBlank('--seed', text, 'a seed such as 42 or black-friday-1');
+}
+
+/** `--out DIR` when given (undefined when not: the command picks its default folder). */
+export function outFolder(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : nonBlank('--out', text, 'a folder');
 }
 
 /** `--shard i/N`: the devices whose index is i mod N. */

@@ -34,9 +34,7 @@ ${EXIT_CODES_HELP}`,
     .action((folders: string[], options: { out?: string; json?: boolean }) => {
       const { summary: merged, metrics, shards } = mergeShardFolders(folders);
       const outDir =
-        options.out === undefined
-          ? defaultRunFolder(merged.scenario, merged.seed, new Date(), '-merged')
-          : flags.nonBlank('--out', options.out, 'a folder');
+        flags.outFolder(options.out) ?? defaultRunFolder(merged.scenario, merged.seed, new Date(), '-merged');
       // Its earlier outputs are removed: a shard's own folder would lose its report.
       if (shards.some((shard) => resolve(shard) === resolve(outDir)))
         throw new ERR_MERGE(`--out ${outDir} is one of the shards' folders: write the merged run elsewhere`);

@@ -6,7 +6,7 @@
 import { dirname } from 'node:path';
 import { applyThresholds } from '../scenarios/thresholds.ts';
 import { validateScenario } from '../scenarios/validate.ts';
-import { mergeSummaries, shardIdentity, shardIdentityFields } from '../sim/merge-summaries.ts';
+import { mergeSummaries, shardIdentity } from '../sim/merge-summaries.ts';
 import type { MetricsSnapshot } from '../sim/metrics.ts';
 import { mergeMetricsSnapshots } from '../sim/metrics-merge.ts';
 import type { Summary } from '../sim/summary.ts';
@@ -25,10 +25,8 @@ export function shardProblem(summaries: readonly Summary[], names: readonly stri
   const nameOf = (i: number): string => names[i] ?? `shard ${i + 1}`;
   for (const [i, summary] of summaries.entries()) {
     const where = `(${nameOf(0)} -> ${nameOf(i)})`;
-    if (shardIdentity(summary) !== identity) {
-      const [difference] = differences(shardIdentityFields(first), shardIdentityFields(summary), '', 1);
-      return `shards of different runs: ${difference} ${where}`;
-    }
+    const [difference] = differences(identity, shardIdentity(summary), '', 1);
+    if (difference !== undefined) return `shards of different runs: ${difference} ${where}`;
     const [setting] = differences(first.replay?.scenario, summary.replay?.scenario, 'scenario', 1);
     if (setting !== undefined) return `shards ran different scenario settings: ${setting} ${where}`;
   }

@@ -46,9 +46,7 @@ ${EXIT_CODES_HELP}`,
       print(`seed ${replay.seed}`);
       print(`replaying ${scenario.name} from ${file}`);
       const outDir =
-        options.out === undefined
-          ? defaultRunFolder(scenario.name, replay.seed, new Date(), '-replay')
-          : flags.nonBlank('--out', options.out, 'a folder');
+        flags.outFolder(options.out) ?? defaultRunFolder(scenario.name, replay.seed, new Date(), '-replay');
       const signal = context.trapInterrupts();
       const workers = replay.workers ?? 1;
       let finished: FinishedRun;

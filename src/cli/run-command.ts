@@ -306,7 +306,7 @@ ${EXIT_CODES_HELP}`,
       const workers = workersOf(options, loaded.scenario.devices.count);
       const maxOpenDevices = maxOpenDevicesOf(options);
       const seed = options.seed === undefined ? pickSeed() : flags.seed(options.seed);
-      const out = options.out === undefined ? undefined : flags.nonBlank('--out', options.out, 'a folder');
+      const out = flags.outFolder(options.out);
       const print = options.json ? console.err : console.out;
       print(`seed ${seed}${options.seed === undefined ? ` (picked; replay with --seed ${seed})` : ''}`);
       const outDir =

@@ -5,6 +5,7 @@ import { runUntilSignal } from '../fake-backend/serve.ts';
 import type { CommandContext } from './context.ts';
 import { ERR_FLAG } from './errors.ts';
 import { SERVE_EXIT_CODES_HELP } from './exit-codes.ts';
+import * as flags from './flags.ts';
 
 const DEDUPE_MODES = DedupeModeSchema.anyOf.map((branch) => String(branch.const));
 
@@ -42,13 +43,12 @@ ${SERVE_EXIT_CODES_HELP}`,
     )
     .action(async (options: ServeFlags) => {
       // An empty host would bind every interface: the admin API open to the network, unasked.
-      if (options.host.trim() === '')
-        throw new ERR_FLAG(
-          '--host',
-          'expected an interface to bind, e.g. 127.0.0.1 (loopback) or 0.0.0.0 (every interface), got ""',
-        );
-      if (options.db.trim() === '')
-        throw new ERR_FLAG('--db', 'expected a SQLite file, or :memory: to keep nothing, got ""');
+      flags.nonBlank(
+        '--host',
+        options.host,
+        'an interface to bind, e.g. 127.0.0.1 (loopback) or 0.0.0.0 (every interface)',
+      );
+      flags.nonBlank('--db', options.db, 'a SQLite file, or :memory: to keep nothing');
       const port = Number(options.port);
       if (!/^\d+$/.test(options.port) || port > 65_535)
         throw new ERR_FLAG('--port', `expected 0 to 65535, got ${JSON.stringify(options.port)}`);

@@ -70,9 +70,7 @@ ${EXIT_CODES_HELP}`,
       print(`seed ${seed}${options.seed === undefined ? ` (picked; replay with --seed ${seed})` : ''}`);
       const first = await loadScenario(name, base);
       const outDir =
-        options.out === undefined
-          ? defaultRunFolder(first.scenario.name, seed, new Date(), '-sweep')
-          : flags.nonBlank('--out', options.out, 'a folder');
+        flags.outFolder(options.out) ?? defaultRunFolder(first.scenario.name, seed, new Date(), '-sweep');
       makeFolder(outDir);
       if (workers > 1) {
         const note = capacityNote(first.scenario, workers);

@@ -88,10 +88,10 @@ const Z99 = 2.3263478740408408;
  * What the schema cannot say of a distribution: its bounds in order. Lognormal tails are capped in sample()
  * (a p99 a trillion times its p50 would otherwise draw Infinity).
  */
-export function distributionProblems(d: Distribution, field: string): string[] {
-  if (d.kind === 'uniform' && d.min > d.max) return [`${field}/min ${d.min} must be <= max ${d.max}`];
-  if (d.kind === 'lognormal' && d.p99 < d.p50) return [`${field}/p99 ${d.p99} must be >= p50 ${d.p50}`];
-  return [];
+export function distributionProblem(d: Distribution): string | null {
+  if (d.kind === 'uniform' && d.min > d.max) return `min ${d.min} must be <= max ${d.max}`;
+  if (d.kind === 'lognormal' && d.p99 < d.p50) return `p99 ${d.p99} must be >= p50 ${d.p50}`;
+  return null;
 }
 
 /** The largest value drawn: about 31 years of milliseconds, finite whatever the parameters. */

@@ -7,7 +7,7 @@ import Type from 'typebox';
 import { Value } from 'typebox/value';
 import { jsonErrorOf } from '../core/errors.ts';
 import { DEFAULT_BATCH_SYNC_PATH } from '../core/protocol.ts';
-import { type Distribution, DistributionSchema, distributionProblems } from '../core/random.ts';
+import { type Distribution, DistributionSchema, distributionProblem } from '../core/random.ts';
 import { InvalidFaultPlanError, InvalidOptionsError } from './errors.ts';
 import { firstSchemaProblem } from './schema-errors.ts';
 
@@ -262,6 +262,11 @@ export function resolveStorage(input: StorageOptionsInput = {}): StorageOptions 
 
 // ---------------------------------------------------------------------------------------------------------
 // Checks a schema cannot express
+
+function distributionProblems(d: Distribution, field: string): string[] {
+  const problem = distributionProblem(d);
+  return problem === null ? [] : [`${field}/${problem}`];
+}
 
 /** The rates of one phase, in the order the faults are drawn. */
 export function phaseRates(phase: FaultPhase): number[] {

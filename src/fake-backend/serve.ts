@@ -5,6 +5,7 @@
  * request still running when the database closes fails instead of committing.
  */
 import { readFileSync } from 'node:fs';
+import { messageOf } from '../core/errors.ts';
 import type { Clock } from '../core/ports.ts';
 import { createRealClock } from '../core/real-clock.ts';
 import { type Backend, buildBackend } from './app.ts';
@@ -79,9 +80,7 @@ function readFaults(path: string, io: ServeIo): FaultPlan {
   try {
     text = io.readFile(path);
   } catch (error) {
-    throw new FaultPlanUnreadableError(path, error instanceof Error ? error.message : String(error), {
-      cause: error,
-    });
+    throw new FaultPlanUnreadableError(path, messageOf(error), { cause: error });
   }
   const result = validateFaultsFile(text, path);
   if (!result.ok) throw new InvalidFaultPlanError(path, result.errors);
@@ -144,7 +143,7 @@ export async function startServer(
     url = await backend.app.listen({ host: options.host, port: options.port });
   } catch (error) {
     await backend.close();
-    throw new ListenError(options.host, options.port, error instanceof Error ? error.message : String(error));
+    throw new ListenError(options.host, options.port, messageOf(error));
   }
   return {
     url,

@@ -7,6 +7,7 @@
  * SELECT and the INSERT, a clock.sleep: exactly the race a backend without a unique index has.
  */
 import Database from 'better-sqlite3';
+import { messageOf } from '../core/errors.ts';
 import type { Clock } from '../core/ports.ts';
 import type { LedgerEntry, SyncItem, SyncTransaction } from '../core/protocol.ts';
 import { StorageError } from './errors.ts';
@@ -238,9 +239,9 @@ function reconcileIndexes(db: Database.Database, options: StorageOptions): void 
       } catch (error) {
         throw new StorageError(
           options.file,
-          `the ledger already holds repeated ${column} values, so unique mode cannot index it (use a fresh file): ${
-            error instanceof Error ? error.message : String(error)
-          }`,
+          `the ledger already holds repeated ${column} values, so unique mode cannot index it (use a fresh file): ${messageOf(
+            error,
+          )}`,
         );
       }
     }
@@ -256,7 +257,7 @@ function checkTableShape(db: Database.Database, file: string): void {
   } catch (error) {
     throw new StorageError(
       file,
-      `its table ${LEDGER_TABLE} was not made by syncsim (${error instanceof Error ? error.message : String(error)}): use a fresh file`,
+      `its table ${LEDGER_TABLE} was not made by syncsim (${messageOf(error)}): use a fresh file`,
       { cause: error },
     );
   }
@@ -284,7 +285,7 @@ function openDatabase(options: StorageOptions): Database.Database {
     if (options.cacheKib !== null) db.pragma(`cache_size = ${-options.cacheKib}`);
     return db;
   } catch (error) {
-    throw new StorageError(options.file, error instanceof Error ? error.message : String(error), {
+    throw new StorageError(options.file, messageOf(error), {
       cause: error,
     });
   }

@@ -15,6 +15,11 @@ function pad(value: number, width: number): string {
   return String(value).padStart(width, '0');
 }
 
+/** `BRN-001`...: the code of branch `branch` (from 0) of `branches`. */
+function branchCode(branch: number, branches: number): string {
+  return `BRN-${pad(branch + 1, Math.max(3, String(branches).length))}`;
+}
+
 export function deviceIdentity(index: number, devices: ResolvedSimulation['devices']): DeviceIdentity {
   const width = Math.max(4, String(devices.count - 1).length);
   const branch = index % devices.branches;
@@ -30,7 +35,7 @@ export function deviceIdentity(index: number, devices: ResolvedSimulation['devic
   return {
     index,
     deviceId: `POS-${pad(index, width)}`,
-    branchCode: `BRN-${pad(branch + 1, Math.max(3, String(devices.branches).length))}`,
+    branchCode: branchCode(branch, devices.branches),
     group,
   };
 }
@@ -80,8 +85,7 @@ export function selectorProblem(
     case 'all':
       return null;
     case 'branch': {
-      const width = Math.max(3, String(devices.branches).length);
-      const codes = Array.from({ length: devices.branches }, (_, i) => `BRN-${pad(i + 1, width)}`);
+      const codes = Array.from({ length: devices.branches }, (_, i) => branchCode(i, devices.branches));
       return missing(codes, selector.branches, 'branch', 'branches');
     }
     case 'group':

@@ -33,15 +33,10 @@ function mergeInvariants(
   );
 }
 
-/** What must be equal across shards for their merge to mean the whole run. */
-/** What the shards of one run have in common, field by field. */
-export function shardIdentityFields(summary: Summary): Record<string, unknown> {
+/** What must be equal across shards for their merge to mean the whole run, field by field. */
+export function shardIdentity(summary: Summary): Record<string, unknown> {
   const { scenario, seed, policy, policyOverrides, mode, backend } = summary;
   return { scenario, seed, policy, policyOverrides, mode, backend: backend.replace(/ at http\S+/, '') };
-}
-
-export function shardIdentity(summary: Summary): string {
-  return JSON.stringify(shardIdentityFields(summary));
 }
 
 export function mergeSummaries(shards: readonly Summary[], metrics: MetricsSnapshot): Summary {

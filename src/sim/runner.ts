@@ -203,7 +203,7 @@ export async function runSimulation(
     shard,
     backend: connection.description,
     wallSeconds: (performance.now() - wallStart) / 1000,
-    simulatedMs: phases.endMs - phases.startMs,
+    simulatedMs: phases.simulatedMs,
     interrupted: phases.interrupted,
     heal: phases.heal,
     metrics: summariseMetrics(snapshot),
@@ -271,14 +271,13 @@ function connect(
 }
 
 interface PhaseOutcome {
-  /**
-   * When the fault phase began: 0 in virtual time; in real time, after the fleet's start (opening device
-   * files, start-up recovery) took its wall time, which the scenario's time does not count.
-   */
-  readonly startMs: number;
   readonly interrupted: boolean;
   readonly heal: { readonly ran: boolean; readonly converged: boolean | null; readonly ms: number };
-  readonly endMs: number;
+  /**
+   * Scenario time from the fault phase's start: in real time the fleet's start (opening device files,
+   * start-up recovery) takes wall time before it, which the scenario's time does not count.
+   */
+  readonly simulatedMs: number;
 }
 
 interface PhaseContext {
@@ -348,10 +347,9 @@ async function runPhases(fleet: DeviceFleet, context: PhaseContext): Promise<Pha
     sampleGauges();
     progress();
     return {
-      startMs: faultStartMs,
       interrupted: aborted(),
       heal: { ran: false, converged: null, ms: 0 },
-      endMs: clock.monotonic(),
+      simulatedMs: clock.monotonic() - faultStartMs,
     };
   }
 
@@ -380,10 +378,9 @@ async function runPhases(fleet: DeviceFleet, context: PhaseContext): Promise<Pha
   // A heal cut short by Ctrl-C has no verdict: it neither converged nor ran out of time.
   const verdict = converged ? true : aborted() ? null : false;
   return {
-    startMs: faultStartMs,
     interrupted: aborted(),
     heal: { ran: true, converged: verdict, ms: endMs - healStartMs },
-    endMs,
+    simulatedMs: endMs - faultStartMs,
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import Type from 'typebox';
 import { type PolicyConfig, PolicyConfigSchema } from '../core/policy.ts';
-import { type Distribution, distributionProblems } from '../core/random.ts';
+import { type Distribution, distributionProblem } from '../core/random.ts';
 import { BackendOptionsSchema } from '../fake-backend/options.ts';
 import { type CatalogConfigInput, CatalogConfigSchema, resolveCatalogConfig } from './catalog.ts';
 import {
@@ -220,8 +220,8 @@ export function resolveSimulation(config: SimulationConfig): ResolvedSimulation 
     ]),
   ];
   for (const [distribution, field] of distributions) {
-    const [problem] = distribution === undefined ? [] : distributionProblems(distribution, field);
-    if (problem !== undefined) throw new ERR_SIM_CONFIG(field, problem.slice(field.length + 1));
+    const problem = distribution === undefined ? null : distributionProblem(distribution);
+    if (problem !== null) throw new ERR_SIM_CONFIG(field, problem);
   }
   const resolveOr = <T>(field: string, resolve: () => T): T => {
     try {
