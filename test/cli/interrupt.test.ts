@@ -13,17 +13,18 @@ import {
   removeDir,
   STACK_TRACE,
   startSyncsim,
+  syncsim,
   tempDir,
   transcript,
 } from './helpers.ts';
 
 let cwd: string;
 let result: Finished;
-let signalledAfterMs: number;
+let signalledAfterMs = 0;
+let shards: Finished[];
 
-beforeAll(async () => {
-  cwd = tempDir();
-  // 500 simulated hours: minutes of wall time, so the run is surely still going when the signal comes.
+/** Starts a run of 500 simulated hours (minutes of wall time) and sends it SIGINT once it is trading. */
+async function interruptedRun(args: readonly string[]): Promise<Finished> {
   const running = startSyncsim(
     [
       'run',
@@ -35,8 +36,7 @@ beforeAll(async () => {
       '9',
       '--set',
       'startAt=2026-03-02T11:00:00+07:00',
-      '--out',
-      'interrupted',
+      ...args,
     ],
     { cwd },
   );
@@ -44,8 +44,18 @@ beforeAll(async () => {
   await running.waitFor(/\[syncsim\] fault[^\n]*\n(?:[^\n]*\n)*?\[syncsim\] fault/, 'stderr');
   const sent = Date.now();
   running.child.kill('SIGINT');
-  result = await running.finished;
-  signalledAfterMs = Date.now() - sent;
+  const finished = await running.finished;
+  signalledAfterMs = Math.max(signalledAfterMs, Date.now() - sent);
+  return finished;
+}
+
+beforeAll(async () => {
+  cwd = tempDir();
+  [result, ...shards] = await Promise.all([
+    interruptedRun(['--out', 'interrupted']),
+    interruptedRun(['--shard', '0/2', '--out', 'shard-0']),
+    interruptedRun(['--shard', '1/2', '--out', 'shard-1']),
+  ]);
 });
 afterAll(() => removeDir(cwd));
 
@@ -89,5 +99,18 @@ describe('Ctrl-C during a run', () => {
     }
     const summary = readJson<Summary>(join(cwd, 'interrupted', 'summary.json'));
     expect(rows).toBe(summary.sales.created);
+  });
+});
+
+describe('merging the shards of a run stopped with Ctrl-C', () => {
+  it('exits 130 as the interrupted run did, not 1, and gives the whole no heal verdict', async () => {
+    for (const shard of shards) expect(shard.code, transcript(shard)).toBe(130);
+    const merged = await syncsim(['merge', 'shard-0', 'shard-1', '--out', 'merged'], { cwd });
+    expect(merged.code, transcript(merged)).toBe(130);
+    expect(merged.stdout).toMatch(/^INTERRUPTED {2}steady-day {2}seed 9$/m);
+    expect(merged.stderr).not.toMatch(STACK_TRACE);
+    const summary = readJson<Summary>(join(cwd, 'merged', 'summary.json'));
+    expect(summary).toMatchObject({ interrupted: true, passed: false, devices: 20 });
+    expect(summary.heal).toMatchObject({ ran: false, converged: null });
   });
 });

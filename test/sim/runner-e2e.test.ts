@@ -143,6 +143,25 @@ describe('runSimulation end to end, virtual time', () => {
     expect(result.summary.heal).toMatchObject({ ran: true, converged: true });
   });
 
+  it('a heal cut short by Ctrl-C has no verdict: neither converged nor out of time', async () => {
+    // Abort the moment the heal starts: with every request taking 10 s at the backend, the outage's backlog is
+    // still on the devices (the heal drops network faults and latency, so it would otherwise drain at once).
+    const controller = new AbortController();
+    const slow = outageToTheEnd({
+      backend: { kind: 'fake', capacity: { requestTime: { kind: 'fixed', value: 10_000 } } },
+    });
+    const { result } = await runInTemp(slow, {
+      seed: 'e2e',
+      signal: controller.signal,
+      onProgress: (progress) => {
+        if (progress.phase === 'heal') controller.abort();
+      },
+    });
+    expect(result.summary.interrupted).toBe(true);
+    expect(result.summary.sales.pending + result.summary.sales.syncing).toBeGreaterThan(0);
+    expect(result.summary.heal).toMatchObject({ ran: true, converged: null });
+  });
+
   it('seed: crashes mid-sync leave rows stuck; hardened recovers them at restart and checks clean', async () => {
     const seed = await run(crashing('seed'));
     expect(seed.summary.crashes).toBeGreaterThan(0);
