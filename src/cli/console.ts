@@ -1,3 +1,5 @@
+import { terminalSafe } from '../report/escape.ts';
+
 /**
  * Where the CLI writes. Results go to stdout; progress, notices and errors to stderr, so that
  * `syncsim run --json > summary.json` gets only the summary.
@@ -12,7 +14,8 @@ export interface Console {
 /**
  * A stream that stops writing once its reader has gone (`syncsim list | head`, `syncsim schema | less` quit
  * early): EPIPE is not an error of ours, and without a listener Node turns it into a crash with a stack
- * trace. The run goes on, writes its reports and exits with its own code.
+ * trace. The run goes on, writes its reports and exits with its own code. Whatever it writes is made safe for
+ * a terminal: a seed or a scenario's names could carry escape sequences.
  */
 function guarded(stream: NodeJS.WriteStream): (text: string) => void {
   let closed = false;
@@ -22,7 +25,8 @@ function guarded(stream: NodeJS.WriteStream): (text: string) => void {
   });
   return (text) => {
     if (closed) return;
-    stream.write(text.endsWith('\n') ? text : `${text}\n`);
+    const safe = terminalSafe(text);
+    stream.write(safe.endsWith('\n') ? safe : `${safe}\n`);
   };
 }
 

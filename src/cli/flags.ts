@@ -46,9 +46,26 @@ export function nonBlank(flag: string, text: string, example: string): string {
   return text;
 }
 
-/** `--seed s`: any text but blank (the run folder, the summary and a replay name it). */
+/**
+ * Why a seed cannot be one, or null: any text but blank or with control characters (the run folder, the
+ * terminal, every report and a replay name it).
+ */
+export function seedProblem(text: string): string | null {
+  if (text.trim() === '') return 'blank';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it refuses
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(text)) return 'it has control characters';
+  return null;
+}
+
+/** `--seed s`: see seedProblem. */
 export function seed(text: string): string {
-  return nonBlank('--seed', text, 'a seed such as 42 or black-friday-1');
+  const problem = seedProblem(text);
+  if (problem !== null)
+    throw new ERR_FLAG(
+      '--seed',
+      `expected a seed such as 42 or black-friday-1, got ${JSON.stringify(text)}: ${problem}`,
+    );
+  return text;
 }
 
 /** `--out DIR` when given (undefined when not: the command picks its default folder). */

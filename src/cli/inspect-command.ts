@@ -39,10 +39,10 @@ async function readDevice(
       referenceFormat: 'device-ms',
     });
     const statistics = await store.getStatistics();
-    const rows: TransactionLocal[] = [];
+    let rows: TransactionLocal[] = [];
     if (limit > 0)
       for (const status of statuses ?? [undefined])
-        rows.push(...(await store.listTransactions({ status, limit })));
+        rows = rows.concat(await store.listTransactions({ status, limit }));
     return { file, statistics, rows: rows.slice(0, limit) };
   } catch (error) {
     if (/database is locked/.test(messageOf(error)))

@@ -6,7 +6,7 @@ import { parseHistogramsJson } from '../report/index.ts';
 import type { MetricsSnapshot } from '../sim/metrics.ts';
 import type { ReplayInfo, Summary } from '../sim/summary.ts';
 import { ERR_FILE, ERR_REPLAY } from './errors.ts';
-import { MAX_SPEED, MAX_WORKERS } from './flags.ts';
+import { MAX_SPEED, MAX_WORKERS, seedProblem } from './flags.ts';
 
 /** A run folder or its summary.json, as the user typed it. */
 export function summaryPath(path: string): string {
@@ -69,7 +69,8 @@ export function replayInfoOf(summary: Summary, file: string): ReplayInfo {
     throw new ERR_REPLAY(file, 'has no replay section (it was not written by `syncsim run`)');
   if (!isObject(replay)) throw new ERR_REPLAY(file, 'replay must be an object');
   const { seed, shard, realtime, workers } = replay;
-  if (typeof seed !== 'string' || seed.trim() === '') bad('seed', 'a non-empty string');
+  if (typeof seed !== 'string' || seedProblem(seed) !== null)
+    bad('seed', 'a non-empty string without control characters');
   if (shard !== null) {
     if (!isObject(shard) || !isWhole(shard.count, 1) || !isWhole(shard.index, 0, (shard.count as number) - 1))
       bad('shard', 'null or {"index": i, "count": N} with 0 <= i < N');

@@ -88,10 +88,14 @@ function explainObject(
   for (const key of required) {
     if (typeof key === 'string' && !(key in value)) return at(`${field}/${key}`, 'is required');
   }
+  // A record (Type.Record) names its keys by pattern, not by list.
+  const patterns = isRecord(schema.patternProperties) ? Object.keys(schema.patternProperties) : [];
   if (schema.additionalProperties === false) {
-    const unknownKey = Object.keys(value).find((key) => !Object.hasOwn(properties, key));
+    const fits = (key: string) =>
+      Object.hasOwn(properties, key) || patterns.some((p) => new RegExp(p, 'u').test(key));
+    const unknownKey = Object.keys(value).find((key) => !fits(key));
     if (unknownKey !== undefined) {
-      const allowed = Object.keys(properties).join(', ');
+      const allowed = [...Object.keys(properties), ...patterns.map((p) => `a name matching ${p}`)].join(', ');
       return at(`${field}/${unknownKey}`, `is not a known field (expected one of: ${allowed})`);
     }
   }

@@ -2,6 +2,7 @@
  * The report's charts, built from a run's metrics snapshot and summary: what each chart shows, on which
  * axes. The drawing is in svg/; this file only picks the data. Pure.
  */
+import { extent } from '../sim/extent.ts';
 import { decodeHistogram, type EncodedHistogram } from '../sim/histogram.ts';
 import type { MetricsSnapshot } from '../sim/metrics.ts';
 import type { Summary } from '../sim/summary.ts';
@@ -65,8 +66,9 @@ function timeContext(summary: Summary, metrics: MetricsSnapshot): TimeContext {
   const minuteOf = (ms: number) => ms / metrics.minuteMs;
   const endMinute = minuteOf(summary.simulatedSeconds * 1_000);
   const faultEnd = minuteOf((summary.simulatedSeconds - summary.heal.seconds) * 1_000);
-  const first = Math.min(0, ...rows.map((r) => r.minute));
-  const last = Math.max(endMinute, ...rows.map((r) => r.minute));
+  const minutes = extent(rows.map((r) => r.minute));
+  const first = Math.min(0, minutes?.min ?? 0);
+  const last = Math.max(endMinute, minutes?.max ?? endMinute);
   const bands: Band[] =
     summary.heal.ran && summary.heal.seconds > 0
       ? [{ from: faultEnd, to: endMinute, label: 'heal phase' }]
@@ -250,9 +252,11 @@ export function percentileCurve(encoded: EncodedHistogram): LineSeries['points']
 
 /** Log when the values span more than two decades (an online sale syncs in ms, an offline one in minutes). */
 function valueScale(series: readonly LineSeries[]): 'linear' | 'log' {
-  const values = series.flatMap((s) => s.points.flatMap((p) => (p.y !== null && p.y > 0 ? [p.y] : [])));
-  if (values.length === 0) return 'linear';
-  return Math.max(...values) / Math.max(1, Math.min(...values)) > 100 ? 'log' : 'linear';
+  const values = extent(
+    series.flatMap((s) => s.points.flatMap((p) => (p.y !== null && p.y > 0 ? [p.y] : []))),
+  );
+  if (values === null) return 'linear';
+  return values.max / Math.max(1, values.min) > 100 ? 'log' : 'linear';
 }
 
 function percentileChart(id: string, title: string, caption: string, series: readonly LineSeries[]): Chart {

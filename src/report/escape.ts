@@ -12,9 +12,13 @@ const HTML_ESCAPES: Readonly<Record<string, string>> = {
   "'": '&#39;',
 };
 
-/** Text and attribute values in HTML (and SVG inside HTML). */
+/** C0 controls but tab, newline and carriage return; DEL and the C1 controls. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it finds
+const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+
+/** Text and attribute values in HTML (and SVG inside HTML). Control characters, which HTML forbids, become U+FFFD. */
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
+  return value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!).replace(CONTROLS, '\uFFFD');
 }
 
 /**
@@ -84,6 +88,32 @@ export function escapeMarkdown(value: string): string {
     .replace(/>/g, '&gt;')
     .replace(/([\\`*_[\]|#])/g, '\\$1')
     .replace(/\r?\n|\r/g, ' ');
+}
+
+/**
+ * A Markdown code span: backticks (which would close it) become quotes, line breaks and control characters
+ * spaces (a heading or a table row ends at a newline, and the span would never close). In a table cell a `|`
+ * ends the cell even inside a code span, so GFM wants it escaped there (and only there: elsewhere the
+ * backslash would show).
+ */
+export function markdownCode(value: string, place: 'cell' | 'line'): string {
+  const text = value
+    .replace(/`/g, "'")
+    .replace(/\r\n|[\r\n\u2028\u2029]/g, ' ')
+    .replace(CONTROLS, ' ');
+  return `\`${place === 'cell' ? text.replace(/\|/g, '\\|') : text}\``;
+}
+
+/**
+ * Text for a terminal. A seed, a scenario's names or a backend's data could carry escape sequences that set
+ * the window title, clear the screen or worse: every control character but tab and newline is shown as
+ * `\x1b`-style text. syncsim's own colours (SGR sequences, `ESC [ digits m`) are the one thing let through.
+ */
+export function terminalSafe(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it finds
+  return text.replace(/(\u001b\[[0-9;]*m)|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (match, colour) =>
+    colour !== undefined ? colour : `\\x${match.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }
 
 /** A fence longer than any run of backticks in the text, so a code block cannot be closed from inside. */

@@ -5,11 +5,15 @@
 import type { Percentiles } from '../sim/histogram.ts';
 import type { Summary, ThresholdResult } from '../sim/summary.ts';
 
-/** Integers with thin grouping (12,345); other numbers with up to `digits` decimals, trailing zeros cut. */
+/**
+ * Integers with thin grouping (12,345); other numbers with up to `digits` decimals, trailing zeros cut. A
+ * value too small for them keeps two significant digits instead: an error rate of 0.00004 is not "0".
+ */
 export function formatNumber(value: number, digits = 2): string {
   if (!Number.isFinite(value)) return String(value);
   if (Number.isInteger(value)) return groupThousands(String(value));
-  const fixed = value.toFixed(digits).replace(/\.?0+$/, '');
+  const needed = Math.abs(value) < 0.5 * 10 ** -digits ? 1 - Math.floor(Math.log10(Math.abs(value))) : digits;
+  const fixed = value.toFixed(Math.min(needed, 100)).replace(/\.?0+$/, '');
   const [whole, fraction] = fixed.split('.');
   return fraction === undefined ? groupThousands(whole!) : `${groupThousands(whole!)}.${fraction}`;
 }
@@ -49,7 +53,7 @@ export function formatSeconds(seconds: number): string {
 export function formatRate(rate: number | null): string {
   if (rate === null) return 'n/a (no requests)';
   const percent = rate * 100;
-  return `${formatNumber(Math.round(percent * 100) / 100, percent !== 0 && Math.abs(percent) < 1 ? 2 : 1)}%`;
+  return `${formatNumber(percent, percent !== 0 && Math.abs(percent) < 1 ? 2 : 1)}%`;
 }
 
 /** An invariant count: null is "not checked", never 0. */

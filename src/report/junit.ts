@@ -1,6 +1,7 @@
 /**
  * junit.xml: one testsuite per run, one testcase per threshold and one per invariant, so CI shows which
- * one broke. A threshold or invariant that could not be evaluated is <skipped/>, never a pass or a 0.
+ * one broke. An invariant that could not be checked (no server ledger) is <skipped/>, never a pass or a 0; a
+ * threshold with no value to compare fails, as it fails the run.
  */
 import {
   INVARIANT_KINDS,

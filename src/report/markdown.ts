@@ -1,7 +1,7 @@
 /** report.md: the essentials of a run for a CI comment. Pure. */
 import type { Violation } from '../sim/checker-types.ts';
 import { describeTrace } from '../sim/trace-format.ts';
-import { escapeMarkdown, markdownFence } from './escape.ts';
+import { escapeMarkdown, markdownCode, markdownFence } from './escape.ts';
 import {
   formatActual,
   formatCount,
@@ -80,7 +80,7 @@ export function renderMarkdown(input: ReportInput, options: MarkdownOptions): st
       ['', ''],
       [
         ['scenario', e(summary.scenario)],
-        ['seed', `\`${summary.seed.replace(/`/g, "'")}\``],
+        ['seed', markdownCode(summary.seed, 'cell')],
         ['policy', e(formatPolicy(summary))],
         ['mode', e(summary.mode)],
         [
@@ -103,7 +103,7 @@ export function renderMarkdown(input: ReportInput, options: MarkdownOptions): st
       ...table(
         ['expression', 'actual', 'ok'],
         summary.thresholds.map((t) => [
-          `\`${t.expression.replace(/`/g, "'").replace(/\|/g, '\\|')}\``,
+          markdownCode(t.expression, 'cell'),
           t.error === undefined
             ? e(formatActual(t.actual, t.expression))
             : `${e(formatActual(t.actual, t.expression))} (${e(t.error)})`,
@@ -196,7 +196,7 @@ export function renderMarkdown(input: ReportInput, options: MarkdownOptions): st
     if (violations.length === 0) lines.push('None.', '');
     for (const violation of violations.slice(0, max)) {
       lines.push(
-        `### ${violation.kind}: \`${violation.offlineReference.replace(/`/g, "'")}\``,
+        `### ${violation.kind}: ${markdownCode(violation.offlineReference, 'line')}`,
         '',
         e(violation.detail),
         '',

@@ -91,8 +91,8 @@ export function renderSweepTable(rows: readonly SweepRow[]): string {
   ];
   const broken = firstBreak(rows);
   const body = rows.map((row, index) => [
-    String(row.devices),
-    String(row.salesCreated),
+    formatNumber(row.devices),
+    formatNumber(row.salesCreated),
     formatNumber(row.salesPerSecond),
     formatNumber(row.requestsPerSecond),
     formatMs(row.requestP99Ms),

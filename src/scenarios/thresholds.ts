@@ -17,7 +17,7 @@ export interface Threshold {
 }
 
 const PATTERN =
-  /^\s*([A-Za-z_][\w]*(?:\.[\w]+)*)\s*(==|!=|<=|>=|<|>)\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|true|false)\s*$/i;
+  /^[ \t]*([A-Za-z_][\w]*(?:\.[\w]+)*)[ \t]*(==|!=|<=|>=|<|>)[ \t]*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|true|false)[ \t]*$/i;
 
 function lookup(root: unknown, path: readonly string[]): { found: boolean; value: unknown } {
   let current: unknown = root;
@@ -67,6 +67,9 @@ export function thresholdFields(): string[] {
 
 export function parseThreshold(expression: string): Threshold {
   const match = PATTERN.exec(expression);
+  // Every report prints a threshold on one line (a Markdown table row, a terminal line).
+  if (/[\r\n\u2028\u2029]/.test(expression))
+    throw new ERR_THRESHOLD(expression, 'a threshold is written on one line');
   if (!match) {
     throw new ERR_THRESHOLD(
       expression,

@@ -7,6 +7,7 @@
  * per-minute p99 exactly.
  */
 import type { SyncStatus } from '../core/transaction-local.ts';
+import { extent } from './extent.ts';
 import {
   addEncoded,
   createHistogram,
@@ -175,10 +176,9 @@ export class TimelineRecorder {
 
   /** Every minute from the first to the last one that saw anything, gaps filled with empty rows. */
   rows(): MinuteRow[] {
-    if (this.cells.size === 0) return [];
-    const minutes = [...this.cells.keys()];
-    const first = Math.min(...minutes);
-    const last = Math.max(...minutes);
+    const span = extent(this.cells.keys());
+    if (span === null) return [];
+    const { min: first, max: last } = span;
     const rows: MinuteRow[] = [];
     for (let minute = first; minute <= last; minute++) {
       const cell = this.cells.get(minute) ?? emptyCell();

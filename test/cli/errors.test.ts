@@ -145,12 +145,18 @@ describe('a bad flag: exit 2', () => {
   });
 
   it('a blank seed, target or ledger is named as the flag it came from', async () => {
-    const [seed, target, ledger] = await Promise.all([
+    const [seed, escaped, target, ledger] = await Promise.all([
       syncsim(['run', '--seed', ' '], { cwd }),
+      syncsim(['run', '--seed', '1\u001b[2J'], { cwd }),
       syncsim(['run', '--target', ''], { cwd }),
       syncsim(['run', '--target', 'http://127.0.0.1:9', '--ledger', ''], { cwd }),
     ]);
     expectUsageError(seed, '--seed: expected a seed such as 42');
+    // A seed with an escape sequence is refused, and the message shows it as text, not as a cleared screen.
+    expectUsageError(
+      escaped,
+      '--seed: expected a seed such as 42 or black-friday-1, got "1\\u001b[2J": it has control characters',
+    );
     expectUsageError(target, '--target: expected the backend URL');
     expectUsageError(ledger, "--ledger: expected the fake backend's URL, sqlite:PATH or mysql://");
   });

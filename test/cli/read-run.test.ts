@@ -41,6 +41,10 @@ describe('replayInfoOf', () => {
       [null, 'replay must be an object'],
       [{ ...GOOD, seed: 5 }, 'replay.seed must be a non-empty string'],
       [{ ...GOOD, seed: ' ' }, 'replay.seed must be a non-empty string'],
+      [
+        { ...GOOD, seed: '1\u001b]0;PWNED\u0007' },
+        'replay.seed must be a non-empty string without control characters',
+      ],
       [{ ...GOOD, shard: { index: 5, count: 2 } }, 'replay.shard must be null or {"index": i, "count": N}'],
       [{ ...GOOD, shard: 'all' }, 'replay.shard must be'],
       [{ ...GOOD, realtime: { speed: -1 } }, 'replay.realtime must be null (virtual time) or {"speed": X}'],

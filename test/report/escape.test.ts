@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, escapeMarkdown, escapeXml, markdownFence } from '../../src/report/escape.ts';
+import {
+  escapeHtml,
+  escapeMarkdown,
+  escapeXml,
+  markdownCode,
+  markdownFence,
+  terminalSafe,
+} from '../../src/report/escape.ts';
 import { formatActual, formatCount, formatMs, formatNumber, formatRate } from '../../src/report/format.ts';
 import { replayCommand } from '../../src/report/report-input.ts';
 import { html, trusted } from '../../src/report/safe-html.ts';
@@ -7,6 +14,10 @@ import { html, trusted } from '../../src/report/safe-html.ts';
 describe('escaping', () => {
   it('HTML: the five characters that matter', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+
+  it('HTML: control characters, which HTML forbids, become U+FFFD; tab and newline stay', () => {
+    expect(escapeHtml('a\u0007b\u001b[2Jc\u0085d\te\nf')).toBe('a\uFFFDb\uFFFD[2Jc\uFFFDd\te\nf');
   });
 
   it('the html template escapes every value but trusted markup', () => {
@@ -28,6 +39,18 @@ describe('escaping', () => {
   it('Markdown: no tags, no table breaks, no emphasis', () => {
     expect(escapeMarkdown('<b>a|b</b> *x* _y_ `z`\nnext')).toBe(
       '&lt;b&gt;a\\|b&lt;/b&gt; \\*x\\* \\_y\\_ \\`z\\` next',
+    );
+  });
+
+  it('a Markdown code span stays one span on one line; in a table cell a pipe is escaped', () => {
+    expect(markdownCode('a`b|c\n# d\r\ne\u001b', 'cell')).toBe("`a'b\\|c # d e `");
+    expect(markdownCode('a`b|c\n# d', 'line')).toBe("`a'b|c # d`");
+  });
+
+  it('terminal: escape sequences are shown as text, except our own colours', () => {
+    expect(terminalSafe('seed 1\u001b]0;PWNED\u0007\u001b[2J')).toBe('seed 1\\x1b]0;PWNED\\x07\\x1b[2J');
+    expect(terminalSafe('\u001b[31mFAIL\u001b[0m\tok\nnext\r\u009b')).toBe(
+      '\u001b[31mFAIL\u001b[0m\tok\nnext\\x0d\\x9b',
     );
   });
 
@@ -61,6 +84,16 @@ describe('formatting', () => {
     expect(formatRate(null)).toBe('n/a (no requests)');
     expect(formatCount(null)).toBe('not checked');
     expect(formatCount(0)).toBe('0');
+  });
+
+  it('a value too small for its decimals keeps two significant digits: never a false zero', () => {
+    expect(formatNumber(0.0000419, 4)).toBe('0.000042');
+    expect(formatNumber(-0.0000419, 4)).toBe('-0.000042');
+    expect(formatNumber(0.004999, 2)).toBe('0.005');
+    expect(formatRate(0.0000419)).toBe('0.0042%');
+    expect(formatRate(0.00004)).toBe('0.004%');
+    expect(formatActual(0.0000419, 'requests.errorRate == 0')).toBe('0.000042 (0.0042%)');
+    expect(formatRate(0)).toBe('0%');
   });
 
   it('a threshold value reads as a duration or a rate when its field is one', () => {

@@ -57,7 +57,8 @@ export async function smallRun(seed = 'report-1'): Promise<SmallRun> {
 /** Strings a device or a backend could send, each one trying to break out of the format it lands in. */
 export const HOSTILE = {
   product: `<script>alert("x")</script> & 'Kopi' "Susu" </td></tr> ]]> <!-- ünïcødé 🧾 \u0007`,
-  reference: `POS-<img src=x onerror=alert(1)>-&amp;-"1"`,
+  // A newline would end a Markdown heading or table row (leaving a code span open), a | a table cell.
+  reference: `POS-<img src=x onerror=alert(1)>-&amp;-"1"\n# heading | a | \u001b]0;title\u0007`,
   detail: 'it said <b>no</b> & left | a | pipe ``` fence',
   expression: 'latency.requestMs.p99 < 5 && "<x>"',
 };

@@ -85,6 +85,22 @@ describe('report.html', () => {
     expect(findAll(outcomes, 'rect').length).toBeGreaterThan(4);
   });
 
+  it("draws a 700-hour run's timeline (42,000 minutes) without passing them as arguments", () => {
+    const { summary, metrics } = run.result;
+    const [row] = metrics.timeline;
+    const timeline = Array.from({ length: 700 * 60 }, (_, minute) => ({ ...row!, minute }));
+    const long = renderHtml(
+      {
+        ...run.result,
+        summary: { ...summary, simulatedSeconds: 700 * 3600 },
+        metrics: { ...metrics, timeline },
+      },
+      { dir: 'reports/long' },
+    );
+    expect(findAll(parseMarkup(long, { html: true }), 'svg')).toHaveLength(CHART_IDS.length);
+    for (const word of ['NaN', 'undefined', 'Infinity']) expect(long).not.toContain(word);
+  });
+
   it('never prints NaN, undefined or Infinity', () => {
     for (const word of ['NaN', 'undefined', 'Infinity', '[object Object]']) expect(page).not.toContain(word);
   });
@@ -137,10 +153,14 @@ describe('report.html', () => {
     expect(hostile).not.toContain('<b>no</b>');
     expect(hostile).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;Kopi&#39;');
     expect(hostile).toContain('POS-&lt;img src=x onerror=alert(1)&gt;-&amp;amp;-&quot;1&quot;');
-    // Parsed back, the text is exactly what the data said: escaped once, not twice.
+    // Parsed back, the text is exactly what the data said, escaped once, not twice; but control characters,
+    // which HTML forbids (the bell, an escape sequence's ESC), are U+FFFD.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters the page must not hold
+    const controls = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+    expect(hostile).not.toMatch(controls);
     const text = textOf(parseMarkup(hostile, { html: true }));
-    expect(text).toContain(HOSTILE.product);
-    expect(text).toContain(HOSTILE.reference);
+    expect(text).toContain(HOSTILE.product.replace(controls, '\uFFFD'));
+    expect(text).toContain(HOSTILE.reference.replace(controls, '\uFFFD'));
     expect(text).toContain(HOSTILE.expression);
     expect(text).toContain('🧾');
   });

@@ -66,6 +66,10 @@ describe('report.md', () => {
     // The hostile detail's pipes are escaped inside the thresholds table.
     const row = md.split('\n').find((line) => line.includes('latency.requestMs.p99 < 5'))!;
     expect(row.split(' | ')).toHaveLength(3);
+    // The reference's newline neither ends its heading (leaving the code span open) nor starts one.
+    const heading = md.split('\n').find((line) => line.startsWith('### ') && line.includes('POS-<img'))!;
+    expect(heading).toMatch(/^### \w+: `[^`]+`$/);
+    expect(withoutCode(md)).not.toMatch(/^# heading/m);
     // The trace keeps the reference verbatim, inside a code block no backticks can close.
     expect(md).toContain(HOSTILE.reference);
   });

@@ -140,6 +140,14 @@ describe('loadScenario: a bad file names where and what', () => {
     expect(error.message).toMatch(/colour is not a known field \(expected one of: .*devices.*thresholds/);
   });
 
+  it('a key of a map whose keys follow a pattern is named with the pattern', async () => {
+    const scenario = { ...MINIMAL, workload: { paymentMethods: { CASH: 2, qris: 1 } } };
+    const error = await loadError(file('pattern.json', JSON.stringify(scenario)));
+    expect(error.message).toContain(
+      'workload/paymentMethods/qris is not a known field (expected one of: a name matching ^[A-Z][A-Z0-9_]*$)',
+    );
+  });
+
   it('a bad enum value deep in the file lists the allowed values', async () => {
     const scenario = { ...MINIMAL, backend: { kind: 'fake', storage: { dedupe: 'maybe' } } };
     const error = await loadError(file('enum.json', JSON.stringify(scenario)));

@@ -100,6 +100,17 @@ describe('parseThreshold', () => {
     expect(parseError('heal.converged < true').message).toContain('< needs a number');
   });
 
+  it('refuses a threshold over several lines: every report prints it as one', () => {
+    for (const bad of ['invariants.lost\n==\n0', 'invariants.lost ==\r\n0', 'invariants.lost\u2028== 0']) {
+      expect(parseError(bad).message).toContain('a threshold is written on one line');
+    }
+    expect(parseError('invariants.lost\v== 0').message).toMatch(/expected `<summary field> <op>/);
+    expect(parseThreshold('\tinvariants.lost\t==\t0 ')).toMatchObject({
+      path: ['invariants', 'lost'],
+      value: 0,
+    });
+  });
+
   it('refuses a literal of the other kind: a gate whose verdict could never change', () => {
     expect(parseError('invariants.duplicated != true').message).toContain(
       'invariants.duplicated is a number: compare it with a number, not true',

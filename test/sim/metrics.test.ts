@@ -330,6 +330,18 @@ describe('MetricsRecorder', () => {
     expect(rows[3]!.p99RequestMs).toBe(40);
   });
 
+  it('fills the timeline of a 3,000-hour run (180,000 minutes) without passing them as arguments', () => {
+    const recorder = new MetricsRecorder({ originMs: ORIGIN });
+    const gauges: MinuteGauges = {
+      devicesOnline: 1,
+      backlog: { pending: 0, syncing: 0, synced: 0, failed: 0 },
+    };
+    for (let hour = 0; hour <= 3000; hour++) recorder.recordGauges(ORIGIN + hour * 60 * MINUTE, gauges);
+    const rows = recorder.snapshot().timeline;
+    expect(rows).toHaveLength(3000 * 60 + 1);
+    expect(rows.at(-1)?.minute).toBe(3000 * 60);
+  });
+
   it("puts the generator's busy share into the minute its span began, the busiest span of a minute winning", () => {
     const recorder = new MetricsRecorder({ originMs: ORIGIN });
     recorder.recordGeneratorSpan(ORIGIN + 30_000, 40);

@@ -3,6 +3,7 @@
  * where a value is null, shaded x-ranges (e.g. the heal phase), linear or log10 axes. Pure: spec in, markup
  * out, the same markup for the same spec.
  */
+import { extent } from '../../sim/extent.ts';
 import { html } from '../safe-html.ts';
 import { PALETTE, SERIES_COLORS } from './palette.ts';
 import { DECADES, linearScale, logScale, niceLinear, niceLog, type ScaleFn } from './scale.ts';
@@ -81,12 +82,11 @@ function resolveAxis(
   const format = axis.format ?? ((value: number) => String(value));
   const fixed = axis.ticks ?? [];
   const all = [...values, ...(axis.include ?? []), ...fixed.map((t) => t.value)];
-  const min = all.length === 0 ? 0 : Math.min(...all);
-  const max = all.length === 0 ? 1 : Math.max(...all);
+  const { min, max } = extent(all) ?? { min: 0, max: 1 };
   if (axis.scale === 'log') {
     const positives = all.filter((v) => v > 0);
     const candidates = axis.logCandidates ?? DECADES;
-    const nice = niceLog(positives.length === 0 ? 1 : Math.min(...positives), Math.max(max, 1), candidates);
+    const nice = niceLog(extent(positives)?.min ?? 1, Math.max(max, 1), candidates);
     const ticks = fixed.length > 0 ? fixed : nice.ticks.map((value) => ({ value, label: format(value) }));
     return { scale: logScale(nice.domain, range), ticks };
   }
