@@ -38,9 +38,16 @@ export interface SyncRunReport {
   readonly failure: TransportFailure | null;
 }
 
-/** Statuses that reject a whole batch for its content: retrying the same body will not help. */
-function isContentRejection(failure: TransportFailure): boolean {
-  return failure.kind === 'http' && (failure.status === 400 || failure.status === 422);
+/**
+ * Statuses that reject a whole batch for its content: retrying the same body will not help. A 413 for a single
+ * row is one too: there is no smaller body to send, and that row at the head of every batch would hold back
+ * every sale after it.
+ */
+function isContentRejection(failure: TransportFailure, rows: number): boolean {
+  return (
+    failure.kind === 'http' &&
+    (failure.status === 400 || failure.status === 422 || (failure.status === 413 && rows === 1))
+  );
 }
 
 /** A 413 that the policy answers by halving the batch: handled, so never thrown even under `leave-syncing`. */
@@ -206,7 +213,7 @@ export class BatchSyncService {
     }
 
     const { failure } = attempt;
-    if (isContentRejection(failure) && policy.isolateRejectedRows) {
+    if (isContentRejection(failure, sent.length) && policy.isolateRejectedRows) {
       if (sent.length === 1) {
         await store.markFailed(offlineIds, `rejected: ${describeFailure(failure)}`);
         return { ok: true, synced: 0, failed: 1 };

@@ -59,7 +59,8 @@ export interface SyncPolicy {
   /** Wait at least as long as a 429/503 Retry-After says before the next request. */
   readonly honourRetryAfter: boolean;
   /** When the server rejects a whole batch (400/422), split it until the rejected row is alone, mark that row
-   * `failed` with the reason, and sync the rest. Without it the whole batch shares the fate of one bad row. */
+   * `failed` with the reason, and sync the rest. Without it the whole batch shares the fate of one bad row. A
+   * row that is too large on its own (413 for a batch of one) is rejected the same way. */
   readonly isolateRejectedRows: boolean;
 
   // Triggers (not weaknesses; the same in both presets unless a scenario says otherwise).

@@ -223,7 +223,7 @@ export type FaultTiming =
 /**
  * A Transport in front of a ServerModel. By default every request is committed and answered at once (in
  * microtasks); it can be told to fail the next requests before or after the commit, to be offline, to answer
- * 413 above a size, to reject whole batches carrying a poison row with 400, to hold requests until released,
+ * 413 above a size (or for an oversize row), to reject whole batches carrying a poison row with 400, to hold requests until released,
  * to take latency on the manual clock, or to reshape the response body.
  */
 export class ScriptedTransport implements Transport {
@@ -233,6 +233,8 @@ export class ScriptedTransport implements Transport {
   maxRows: number | null = null;
   /** offline_references whose presence makes the whole batch a 400. */
   readonly poison = new Set<string>();
+  /** offline_references too large to send: any batch carrying one is a 413, even alone. */
+  readonly oversize = new Set<string>();
   /** The status a poisoned batch gets: 400 or 422. */
   poisonStatus = 400;
   /** Builds the response body from the server's results (e.g. to omit fields or rows). */
@@ -313,7 +315,8 @@ export class ScriptedTransport implements Transport {
         this.server.invalid.push(request);
         throw new TransportError(failures.http(400, null, request));
       }
-      if (this.maxRows !== null && request.transactions.length > this.maxRows) {
+      const tooLarge = request.transactions.some((tx) => this.oversize.has(tx.offline_reference));
+      if (tooLarge || (this.maxRows !== null && request.transactions.length > this.maxRows)) {
         throw new TransportError(failures.http(413, null, 'payload too large'));
       }
       const poisoned = request.transactions.find((tx) => this.poison.has(tx.offline_reference));

@@ -544,6 +544,37 @@ describe('isolateRejectedRows', () => {
     expect(await d.stats()).toMatchObject({ pending: 4, syncing: 0 });
   });
 
+  it('true: a row too large on its own (413 for a batch of one) fails with the reason; the rows after it sync', async () => {
+    const d = device(HARDENED_POLICY);
+    const rows = await d.sales(6);
+    const huge = rows[2]!.offlineReference;
+    d.transport.oversize.add(huge);
+    expect(await d.syncOnce()).toMatchObject({ synced: 5, failed: 1, failure: null });
+    const after = await d.rows();
+    expect(after.map((r) => r.syncStatus)).toEqual([
+      'synced',
+      'synced',
+      'failed',
+      'synced',
+      'synced',
+      'synced',
+    ]);
+    expect(after[2]!.lastError).toBe('rejected: HTTP 413: payload too large');
+    expect(d.server.byReference.has(huge)).toBe(false);
+    // The next sales are not held back by it either.
+    await d.sales(2);
+    expect(await d.syncOnce()).toMatchObject({ synced: 2, failed: 0, failure: null });
+  });
+
+  it('false: a row too large on its own is released at the head of every batch, and every row after it waits', async () => {
+    const d = device(resolvePolicy('hardened', { isolateRejectedRows: false }));
+    const rows = await d.sales(6);
+    d.transport.oversize.add(rows[0]!.offlineReference);
+    expect(await d.syncOnce()).toMatchObject({ synced: 0, failure: { kind: 'http', status: 413 } });
+    expect(await d.syncOnce()).toMatchObject({ synced: 0, failure: { kind: 'http', status: 413 } });
+    expect(await d.stats()).toMatchObject({ pending: 6, synced: 0 });
+  });
+
   it('false: the whole batch shares the fate of the one bad row', async () => {
     const d = device(resolvePolicy('hardened', { isolateRejectedRows: false }));
     await poisonBatch(d);
