@@ -21,6 +21,8 @@ export interface OfflineSyncDeps {
   readonly clock: Clock;
   readonly random: Random;
   readonly policy: SyncPolicy;
+  /** How long the app waits for an answer: after that, a request of a dead process can no longer race a resend. */
+  readonly requestTimeoutMs: number;
   readonly logger?: Logger;
   /** Told about every run that ended (error: a TransportError under the spec's no-catch policy, or a crash); must not throw. */
   readonly onRunFinished?: (reason: SyncReason, report: SyncRunReport | null, error: unknown) => void;
@@ -46,9 +48,31 @@ export class OfflineSyncService {
     this.logger = deps.logger ?? silentLogger;
   }
 
-  /** App start: start-up recovery, if the policy has it. The connectivity plugin then reports the state. */
+  /**
+   * App start: start-up recovery, if the policy has it. The connectivity plugin then reports the state.
+   * The dead app's last request may still be at the server: resent at once, it could race its twin there (a
+   * backend that checks, then inserts, stores both). So rows claimed within one request timeout of the start
+   * go back when that timeout has passed, and older ones at once.
+   */
   async initialize(): Promise<void> {
-    if (this.deps.policy.recoverSyncingOnStart) await this.deps.store.releaseAllSyncing();
+    if (!this.deps.policy.recoverSyncingOnStart) return;
+    const { store, clock, requestTimeoutMs } = this.deps;
+    const startedAt = clock.now();
+    await store.releaseSyncingClaimedBy(startedAt - requestTimeoutMs);
+    if ((await store.getStatistics()).syncing === 0) return;
+    void clock.sleep(requestTimeoutMs).then(() => this.recoverLastClaims(startedAt));
+  }
+
+  private async recoverLastClaims(startedAt: number): Promise<void> {
+    try {
+      if ((await this.deps.store.releaseSyncingClaimedBy(startedAt)) > 0 && this.online)
+        await this.start('startup');
+    } catch (error) {
+      this.logger.error(
+        { tag: 'sync', deviceId: this.deps.deviceId, error: messageOf(error) },
+        'Start-up recovery failed',
+      );
+    }
   }
 
   get isOnline(): boolean {

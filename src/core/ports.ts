@@ -21,6 +21,9 @@ export interface Random {
 }
 
 /** Why a request did not produce a 2xx response with a body. */
+/** How long the app waits for an answer unless configured otherwise. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 export type TransportFailure =
   /** The device knows it is offline: no request was made. */
   | { readonly kind: 'offline' }

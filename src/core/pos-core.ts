@@ -8,7 +8,7 @@ import { DeviceDatabase, type DeviceDatabaseOptions } from './device-database.ts
 import type { CoreObserver } from './events.ts';
 import { type OfflineSyncDeps, OfflineSyncService } from './offline-sync-service.ts';
 import type { SyncPolicy } from './policy.ts';
-import type { Clock, Logger, Random, Transport } from './ports.ts';
+import { type Clock, DEFAULT_REQUEST_TIMEOUT_MS, type Logger, type Random, type Transport } from './ports.ts';
 import { TransactionLocalService } from './transaction-local-service.ts';
 
 export interface PosCoreOptions {
@@ -20,6 +20,8 @@ export interface PosCoreOptions {
   readonly random: Random;
   readonly transport: Transport;
   readonly policy: SyncPolicy;
+  /** The app's request timeout (start-up recovery waits this long for the dead app's last request). */
+  readonly requestTimeoutMs?: number;
   readonly logger?: Logger;
   readonly observer?: CoreObserver;
   readonly crash?: CrashHook;
@@ -65,6 +67,7 @@ export function createPosCore(options: PosCoreOptions): PosCore {
     clock: options.clock,
     random: options.random,
     policy: options.policy,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     logger: options.logger,
     onRunFinished: options.onRunFinished,
   });

@@ -356,14 +356,17 @@ export class TransactionLocalService {
     return this.released(rows, 'lease-expired');
   }
 
-  /** Start-up recovery: in a fresh process nothing is in flight, so every `syncing` row goes back to `pending`. */
-  async releaseAllSyncing(): Promise<number> {
+  /**
+   * Start-up recovery: `syncing` rows claimed at or before `cutoff` (device clock), or never stamped, go back to
+   * `pending`. A fresh process has nothing in flight itself, but the dead one's last request may still be.
+   */
+  async releaseSyncingClaimedBy(cutoff: number): Promise<number> {
     const rows = this.db
       .statement(
         `UPDATE transaction_local SET sync_status = 'pending', claimed_at = NULL, last_error = 'recovered at start-up'
-         WHERE sync_status = 'syncing' RETURNING id, offline_id`,
+         WHERE sync_status = 'syncing' AND (claimed_at IS NULL OR claimed_at <= ?) RETURNING id, offline_id`,
       )
-      .all();
+      .all(cutoff);
     return this.released(rows, 'startup');
   }
 

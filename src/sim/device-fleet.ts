@@ -5,7 +5,7 @@
  */
 import type { CoreObserver } from '../core/events.ts';
 import type { SyncPolicy } from '../core/policy.ts';
-import type { Logger, Transport } from '../core/ports.ts';
+import { DEFAULT_REQUEST_TIMEOUT_MS, type Logger, type Transport } from '../core/ports.ts';
 import { createRandom } from '../core/random.ts';
 import type { SaleKeyLists, SyncStatus, TransactionLocal } from '../core/transaction-local.ts';
 import type { Product } from './catalog.ts';
@@ -100,6 +100,8 @@ export class DeviceFleet {
           speed: options.speed,
         }),
         policy: options.policy,
+        // The network's timeout is wall time, as undici's is: scenario time runs `speed` times faster.
+        requestTimeoutMs: (sim.network.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) * (options.speed ?? 1),
         crashes: selects(sim.crashes.appliesTo, identity) ? sim.crashes.config : NO_CRASHES,
         listener,
         logger: options.logger,

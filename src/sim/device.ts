@@ -64,6 +64,8 @@ export interface VirtualDeviceOptions {
   /** The device's way to the backend, client-side conditions included (it checks `isOnline` itself). */
   readonly transport: Transport;
   readonly policy: SyncPolicy;
+  /** The app's request timeout on the device's clock (scenario ms). */
+  readonly requestTimeoutMs: number;
   readonly crashes: CrashConfig;
   readonly listener: DeviceListener;
   readonly logger?: Logger;
@@ -225,6 +227,7 @@ export class VirtualDevice {
       random: options.random,
       transport: incarnationTransport(options.transport, isAlive),
       policy: options.policy,
+      requestTimeoutMs: options.requestTimeoutMs,
       logger: options.logger,
       observer,
       crash: {

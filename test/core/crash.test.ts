@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { CRASH_POINTS, type CrashPoint } from '../../src/core/crash-points.ts';
 import { HARDENED_POLICY, SEED_POLICY, type SyncPolicy } from '../../src/core/policy.ts';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../src/core/ports.ts';
 import type { TransactionLocal } from '../../src/core/transaction-local.ts';
 import { createDevice, SimulatedCrash, settle, type TestDevice, useTempDir } from './helpers.ts';
 
@@ -84,7 +85,7 @@ describe.each(CRASH_POINTS)('crash at %s', (point) => {
   it('hardened: start-up recovery and a sync end with every row synced, exactly once on the server', async () => {
     const { d, before } = await crashInSync(HARDENED_POLICY, point);
     d.restart();
-    await d.start(true);
+    await d.startAndRecover();
     await d.core.sync.syncNow();
     expect(await d.stats()).toEqual({ pending: 0, syncing: 0, synced: 4, failed: 0, total: 4 });
     expect(d.core.database.integrityCheck()).toBe('ok');
@@ -102,6 +103,33 @@ describe.each(CRASH_POINTS)('crash at %s', (point) => {
   });
 });
 
+describe('a request the dead app sent, still on its way when the app restarts', () => {
+  it('hardened: the restarted app does not resend its rows until the request timeout has passed', async () => {
+    const d = createDevice(dir, { policy: HARDENED_POLICY });
+    await d.start(false);
+    await d.sales(4);
+    // The request is held before the server; the app dies once it is sent.
+    d.transport.hold();
+    d.armCrash('after-send');
+    d.core.sync.onConnectivityChanged(true);
+    await settle();
+    expect(d.crashed).toBe(true);
+    d.restart();
+    await d.start(true);
+    // A resend now would race the first request at the server (a check-then-insert backend stores both).
+    expect(d.transport.bodies).toHaveLength(1);
+    expect(await d.stats()).toMatchObject({ syncing: 4 });
+    d.transport.release();
+    await settle();
+    expect(d.server.byReference.size).toBe(4);
+    await d.clock.advance(DEFAULT_REQUEST_TIMEOUT_MS);
+    await settle();
+    expect(d.transport.bodies).toHaveLength(2);
+    expect(await d.stats()).toMatchObject({ syncing: 0, synced: 4 });
+    expect([...d.server.inserts.values()]).toEqual([1, 1, 1, 1]);
+  });
+});
+
 describe('mid-apply', () => {
   it('rolls back a one-row batch too', async () => {
     const { d } = await crashInSync(SEED_POLICY, 'mid-apply', 1);
@@ -112,7 +140,7 @@ describe('mid-apply', () => {
     const { d } = await crashInSync(HARDENED_POLICY, 'mid-apply', 100);
     expect(new Set(statusesOnDisk(d.file))).toEqual(new Set(['syncing']));
     d.restart();
-    await d.start(true);
+    await d.startAndRecover();
     expect(await d.stats()).toMatchObject({ synced: 100 });
   });
 
@@ -120,10 +148,10 @@ describe('mid-apply', () => {
     const { d } = await crashInSync(HARDENED_POLICY, 'after-send');
     d.restart();
     d.armCrash('mid-apply');
-    await d.start(true);
+    await d.startAndRecover();
     expect(d.crashed).toBe(true);
     d.restart();
-    await d.start(true);
+    await d.startAndRecover();
     expect(await d.stats()).toMatchObject({ synced: 4 });
     expect([...d.server.inserts.values()]).toEqual([1, 1, 1, 1]);
   });

@@ -15,7 +15,7 @@ import type { CoreEvent } from '../../src/core/events.ts';
 import type { SyncReason } from '../../src/core/offline-sync-service.ts';
 import type { SyncPolicy } from '../../src/core/policy.ts';
 import type { Clock, Transport, TransportFailure, TransportReply } from '../../src/core/ports.ts';
-import { TransportError } from '../../src/core/ports.ts';
+import { DEFAULT_REQUEST_TIMEOUT_MS, TransportError } from '../../src/core/ports.ts';
 import { createPosCore, type PosCore } from '../../src/core/pos-core.ts';
 import type { BatchSyncRequest, SyncResult, SyncTransaction } from '../../src/core/protocol.ts';
 import { BatchSyncRequestSchema } from '../../src/core/protocol.ts';
@@ -500,6 +500,16 @@ export class TestDevice {
   async start(online = true): Promise<void> {
     await this.core.sync.initialize();
     this.core.sync.onConnectivityChanged(online);
+    await settle();
+  }
+
+  /**
+   * Starts the app after a crash and waits out the request timeout, after which start-up recovery (hardened)
+   * puts the dead app's last claims back and syncs them.
+   */
+  async startAndRecover(online = true): Promise<void> {
+    await this.start(online);
+    await this.clock.advance(DEFAULT_REQUEST_TIMEOUT_MS);
     await settle();
   }
 

@@ -13,7 +13,7 @@ import {
   SEED_POLICY,
   type SyncPolicy,
 } from '../../src/core/policy.ts';
-import { TransportError } from '../../src/core/ports.ts';
+import { DEFAULT_REQUEST_TIMEOUT_MS, TransportError } from '../../src/core/ports.ts';
 import { createDevice, EPOCH, failures, makeSale, settle, type TestDevice, useTempDir } from './helpers.ts';
 
 const dir = useTempDir();
@@ -176,11 +176,29 @@ describe('recoverSyncingOnStart', () => {
     expect(await d.stats()).toMatchObject({ syncing: 2, synced: 0 });
   });
 
-  it('true: start-up puts them back to pending and the start-up sync sends them', async () => {
+  it("true: once the dead app's request can no longer be answered, start-up puts them back and syncs them", async () => {
     const d = device(resolvePolicy('seed', { recoverSyncingOnStart: true }));
     await strandAndRestart(d);
+    // Claimed the moment before the crash: the request could still be at the server, and a resend now could
+    // race it there. They wait out the request timeout.
+    expect(await d.stats()).toMatchObject({ syncing: 2, synced: 0 });
+    await d.clock.advance(DEFAULT_REQUEST_TIMEOUT_MS - 1);
+    expect(await d.stats()).toMatchObject({ syncing: 2, synced: 0 });
+    await d.clock.advance(1);
+    await settle();
     expect(await d.stats()).toMatchObject({ syncing: 0, synced: 2 });
     expect(d.events.some((e) => e.type === 'rows-released' && e.reason === 'startup')).toBe(true);
+  });
+
+  it('true: rows claimed longer than a request timeout before the start go back at once', async () => {
+    const d = device(resolvePolicy('seed', { recoverSyncingOnStart: true }));
+    await d.sales(2);
+    d.transport.failNext(failures.reset());
+    await expect(d.syncOnce()).rejects.toBeInstanceOf(TransportError);
+    d.restart();
+    await d.clock.advance(DEFAULT_REQUEST_TIMEOUT_MS);
+    await d.start(true);
+    expect(await d.stats()).toMatchObject({ syncing: 0, synced: 2 });
   });
 });
 

@@ -538,7 +538,7 @@ describe('batchUpdateSyncStatus', () => {
   });
 });
 
-describe('markFailed, releaseToPending, releaseExpiredLeases, releaseAllSyncing', () => {
+describe('markFailed, releaseToPending, releaseExpiredLeases, releaseSyncingClaimedBy', () => {
   it('markFailed marks the named rows failed with the reason', async () => {
     const d = device(HARDENED_POLICY);
     const [a, b] = await d.sales(2);
@@ -612,13 +612,19 @@ describe('markFailed, releaseToPending, releaseExpiredLeases, releaseAllSyncing'
     expect((await statusOf(d, row!)).syncStatus).toBe('pending');
   });
 
-  it('releaseAllSyncing puts every syncing row back and leaves the others', async () => {
+  it('releaseSyncingClaimedBy puts back the syncing rows claimed by then, and leaves the others', async () => {
     const d = device(HARDENED_POLICY);
-    const rows = await d.sales(4);
+    const rows = await d.sales(5);
     await d.core.store.claimPending(rows.slice(0, 3));
     await d.core.store.markFailed([rows[2]!.offlineId], 'no');
-    expect(await d.core.store.releaseAllSyncing()).toBe(2);
-    expect(await d.stats()).toMatchObject({ pending: 3, syncing: 0, failed: 1 });
+    const claimedAt = d.clock.now();
+    d.clock.shiftWall(1_000);
+    await d.core.store.claimPending(rows.slice(4));
+    // Claimed a second later: not yet.
+    expect(await d.core.store.releaseSyncingClaimedBy(claimedAt)).toBe(2);
+    expect(await d.stats()).toMatchObject({ pending: 3, syncing: 1, failed: 1 });
+    expect(await d.core.store.releaseSyncingClaimedBy(claimedAt + 1_000)).toBe(1);
+    expect(await d.stats()).toMatchObject({ pending: 4, syncing: 0, failed: 1 });
     expect((await statusOf(d, rows[0]!)).lastError).toBe('recovered at start-up');
     expect(d.events).toContainEqual({
       type: 'rows-released',

@@ -102,6 +102,7 @@ async function harness(options: {
       crashRandom: options.crashRandom,
       transport,
       policy: options.policy,
+      requestTimeoutMs: 30_000,
       crashes: {
         probability: 0.5,
         points: options.points,

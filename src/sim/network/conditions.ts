@@ -6,7 +6,7 @@
  */
 import Type from 'typebox';
 import type { Random, Transport, TransportReply } from '../../core/ports.ts';
-import { TransportError } from '../../core/ports.ts';
+import { DEFAULT_REQUEST_TIMEOUT_MS, TransportError } from '../../core/ports.ts';
 import { chance, type Distribution, DistributionSchema, sample } from '../../core/random.ts';
 import type { SimClock } from '../sim-clock.ts';
 
@@ -26,7 +26,6 @@ export const NetworkConditionsSchema = Type.Object(
 
 export type NetworkConditions = Type.Static<typeof NetworkConditionsSchema>;
 
-export const DEFAULT_TIMEOUT_MS = 30_000;
 const NO_LATENCY: Distribution = { kind: 'fixed', value: 0 };
 
 export interface ConditionsContext {
@@ -56,7 +55,7 @@ export function withConditions(inner: Transport, context: ConditionsContext): Tr
     postBatch(body: string): Promise<TransportReply> {
       if (!context.isOnline()) return Promise.reject(new TransportError({ kind: 'offline' }));
       const conditions = context.conditions();
-      const timeoutMs = conditions.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      const timeoutMs = conditions.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
       const enforce = context.enforceTimeout;
       const exchange = async (): Promise<TransportReply> => {
         const latency = sample(conditions.latencyMs ?? NO_LATENCY, random);
