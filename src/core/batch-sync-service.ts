@@ -102,6 +102,8 @@ export class BatchSyncService {
   private readonly observer: CoreObserver;
   private readonly crash: CrashHook;
   private batchSequence = 0;
+  /** Rows per request after timeouts (shrinkBatchOnTimeout); null: the policy's maxBatchSize. */
+  private timeoutLimit: number | null = null;
 
   constructor(deps: BatchSyncDeps) {
     this.deps = deps;
@@ -119,7 +121,7 @@ export class BatchSyncService {
     const { store, policy } = this.deps;
     if (policy.syncingLeaseMs !== null) await store.releaseExpiredLeases(policy.syncingLeaseMs);
 
-    let batchLimit = policy.maxBatchSize;
+    let batchLimit = this.timeoutLimit ?? policy.maxBatchSize;
     let sent = 0;
     let synced = 0;
     let failed = 0;
@@ -140,13 +142,22 @@ export class BatchSyncService {
           batchLimit = Math.ceil(claimed.sent.length / 2);
           continue;
         }
+        if (failure.kind === 'timeout' && policy.shrinkBatchOnTimeout)
+          this.timeoutLimit = Math.ceil(claimed.sent.length / 2);
         return { sent, synced, failed, requests, failure };
       }
+      if (this.timeoutLimit !== null) this.growAfterTimeouts(policy.maxBatchSize);
       // The spec sends everything in one body and stops; bounded batches (configured, or shrunk after a 413)
       // drain the backlog batch by batch.
       if (batchLimit === null) break;
     }
     return { sent, synced, failed, requests, failure: null };
+  }
+
+  /** A tenth more rows per request (one at least), back to the policy's limit once it is reached. */
+  private growAfterTimeouts(maxBatchSize: number | null): void {
+    const grown = (this.timeoutLimit ?? 0) + Math.max(1, Math.floor((this.timeoutLimit ?? 0) / 10));
+    this.timeoutLimit = maxBatchSize !== null && grown >= maxBatchSize ? null : grown;
   }
 
   /**

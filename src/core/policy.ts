@@ -49,6 +49,10 @@ export interface SyncPolicy {
   readonly maxBatchSize: number | null;
   /** On 413, halve the batch and try again. */
   readonly shrinkBatchOn413: boolean;
+  /** On a timeout, send half as many rows per request from the next run on, growing back by a tenth after each
+   * answered request: a backend that takes longer per row than the timeout allows a full batch would otherwise
+   * time out on the same batch for good. */
+  readonly shrinkBatchOnTimeout: boolean;
 
   // Weakness 4: concurrent runs and lost wake-ups.
   readonly concurrency: Concurrency;
@@ -88,6 +92,7 @@ export const SEED_POLICY: SyncPolicy = Object.freeze({
   ttlClock: 'wall',
   maxBatchSize: null,
   shrinkBatchOn413: false,
+  shrinkBatchOnTimeout: false,
   concurrency: 'unguarded',
   atomicClaim: false,
   honourRetryAfter: false,
@@ -107,6 +112,7 @@ export const HARDENED_POLICY: SyncPolicy = Object.freeze({
   ttlClock: 'monotonic',
   maxBatchSize: 100,
   shrinkBatchOn413: true,
+  shrinkBatchOnTimeout: true,
   concurrency: 'single-flight',
   atomicClaim: true,
   honourRetryAfter: true,
@@ -164,6 +170,7 @@ export const PolicyConfigSchema = Type.Object(
     ttlClock: Type.Optional(Type.Union([Type.Literal('wall'), Type.Literal('monotonic')])),
     maxBatchSize: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
     shrinkBatchOn413: Type.Optional(Type.Boolean()),
+    shrinkBatchOnTimeout: Type.Optional(Type.Boolean()),
     concurrency: Type.Optional(
       Type.Union([Type.Literal('unguarded'), Type.Literal('busy-flag'), Type.Literal('single-flight')]),
     ),

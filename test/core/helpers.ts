@@ -233,6 +233,8 @@ export class ScriptedTransport implements Transport {
   maxRows: number | null = null;
   /** offline_references whose presence makes the whole batch a 400. */
   readonly poison = new Set<string>();
+  /** More rows than this in one request: the server stores them, but too slowly, and the client times out. */
+  slowAbove: number | null = null;
   /** offline_references too large to send: any batch carrying one is a 413, even alone. */
   readonly oversize = new Set<string>();
   /** The status a poisoned batch gets: 400 or 422. */
@@ -330,6 +332,8 @@ export class ScriptedTransport implements Transport {
         );
       }
       const results = this.server.commit(request);
+      if (this.slowAbove !== null && request.transactions.length > this.slowAbove)
+        throw new TransportError({ kind: 'timeout', phase: 'headers' });
       if (fault?.timing === 'after-server') {
         this.fired['after-server']++;
         throw new TransportError(fault.failure);

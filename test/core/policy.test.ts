@@ -384,6 +384,43 @@ describe('shrinkBatchOn413', () => {
   });
 });
 
+describe('shrinkBatchOnTimeout', () => {
+  /** Ten sales; the backend stores any batch but answers one of more than four rows too late. */
+  async function slowBackend(policy: SyncPolicy): Promise<TestDevice> {
+    const d = device(policy);
+    await d.sales(10);
+    d.transport.slowAbove = 4;
+    return d;
+  }
+
+  it("true (hardened): each timeout halves the next runs' batches until they are answered in time", async () => {
+    const d = await slowBackend(resolvePolicy('hardened', { maxBatchSize: 10 }));
+    for (let run = 0; run < 4; run++) await d.syncOnce();
+    expect(await d.stats()).toMatchObject({ synced: 10, pending: 0, syncing: 0 });
+    // 10 and 5 time out (stored all the same), then 3 per request; the answers say the rows are in.
+    expect(requestSizes(d)).toEqual([10, 5, 3, 3, 3, 1]);
+    expect([...d.server.inserts.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('true: after answered requests the batch grows back to maxBatchSize', async () => {
+    const d = await slowBackend(resolvePolicy('hardened', { maxBatchSize: 10 }));
+    for (let run = 0; run < 4; run++) await d.syncOnce();
+    d.transport.slowAbove = null;
+    for (let round = 0; round < 8; round++) {
+      await d.sales(10, 100 + round * 10);
+      await d.syncOnce();
+    }
+    expect(requestSizes(d).at(-1)).toBe(10);
+  });
+
+  it('false: the same batch times out in every run, and nothing is ever answered', async () => {
+    const d = await slowBackend(resolvePolicy('hardened', { maxBatchSize: 10, shrinkBatchOnTimeout: false }));
+    for (let run = 0; run < 4; run++) await d.syncOnce();
+    expect(await d.stats()).toMatchObject({ synced: 0, pending: 10 });
+    expect(requestSizes(d)).toEqual([10, 10, 10, 10]);
+  });
+});
+
 describe('concurrency', () => {
   /** Three connectivity events at once (real plugins fire several per change). */
   async function connectivityBurst(d: TestDevice): Promise<void> {
