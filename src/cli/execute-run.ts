@@ -5,6 +5,7 @@
  */
 import { openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { messageOf } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
@@ -32,6 +33,17 @@ export interface RunRequest {
   readonly maxOpenDevices?: number;
   /** Where the devices' AppLog events go (pino NDJSON); none when absent. */
   readonly logFile?: string;
+}
+
+/** What a shard thread is told of the process it runs in. */
+export interface ShardThreadData {
+  readonly shardThreads: number;
+}
+
+/** In a shard thread of `--workers`: how many shards share this process; 1 anywhere else. */
+export function shardThreadsOfProcess(data: unknown = workerData): number {
+  const threads = (data as Partial<ShardThreadData> | null)?.shardThreads;
+  return typeof threads === 'number' && Number.isInteger(threads) && threads >= 1 ? threads : 1;
 }
 
 /** What a finished run (one process, or the merged shards of `--workers`) has to show. */
@@ -88,6 +100,7 @@ export async function executeRun(request: RunRequest): Promise<FinishedRun> {
       signal: request.signal,
       onProgress: (progress) => display.update(progress),
       maxOpenDevices: request.maxOpenDevices,
+      fleetsInProcess: shardThreadsOfProcess(),
       logger: log?.logger,
       onWarning: (message) => request.console.err(`warning: ${message}`),
     });

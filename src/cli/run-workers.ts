@@ -21,7 +21,7 @@ import { writeReports } from '../report/index.ts';
 import type { Scenario } from '../scenarios/scenario.ts';
 import type { Summary } from '../sim/summary.ts';
 import { ERR_WORKER } from './errors.ts';
-import type { FinishedRun, RunRequest } from './execute-run.ts';
+import type { FinishedRun, RunRequest, ShardThreadData } from './execute-run.ts';
 import { EXIT } from './exit-codes.ts';
 import { mergeShardFolders } from './merge-shards.ts';
 import { prepareRunFolder, SHARDS_FOLDER, shardFolder } from './run-folder.ts';
@@ -93,6 +93,8 @@ function startShard(request: WorkersRequest, index: number, scenarioFile: string
   ];
   const shard = new Worker(request.shardEntry ?? syncsimEntry(), {
     argv: shardArgs,
+    // The shards share this process's open-files limit: each sizes its pool of device files to its part.
+    workerData: { shardThreads: request.workers } satisfies ShardThreadData,
     env: { ...request.env },
     // The shard's stdout is its own run's summary, which the merge replaces: read and dropped.
     stdout: true,

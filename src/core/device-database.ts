@@ -152,7 +152,7 @@ export class DeviceDatabase {
         fileMustExist: this.options.readonly === true,
       });
     } catch (error) {
-      throw new ERR_DEVICE_DB_OPEN(this.path, messageOf(error), { cause: error });
+      throw new ERR_DEVICE_DB_OPEN(this.path, openProblem(error), { cause: error });
     }
     try {
       db.pragma(`busy_timeout = ${Math.floor(this.options.busyTimeoutMs ?? 5_000)}`);
@@ -173,7 +173,7 @@ export class DeviceDatabase {
     } catch (error) {
       db.close();
       if (error instanceof ERR_DEVICE_DB_VERSION) throw error;
-      throw new ERR_DEVICE_DB_OPEN(this.path, messageOf(error), { cause: error });
+      throw new ERR_DEVICE_DB_OPEN(this.path, openProblem(error), { cause: error });
     }
     this.db = db;
     return db;
@@ -202,4 +202,12 @@ function migrate(db: Database.Database, path: string, readonly: boolean): void {
       db.pragma(`user_version = ${next + 1}`);
     }
   })();
+}
+
+/** SQLite says only "unable to open database file" when the process is out of descriptors: say that too. */
+function openProblem(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CANTOPEN'
+    ? `${messageOf(error)} (is the process out of open files? see \`ulimit -n\`)`
+    : messageOf(error);
 }

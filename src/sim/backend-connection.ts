@@ -21,6 +21,8 @@ export interface BackendConnection {
   readonly transport: Transport;
   /** True when the client-side timeout must be applied around the transport (in-process has no socket). */
   readonly enforceTimeout: boolean;
+  /** Descriptors it holds open at most (an HTTP pool's sockets); 0 in process. */
+  readonly sockets: number;
   /** The heal phase: the fake backend's faults go off; a real backend is what it is. */
   heal(): void;
   /** The server's rows (of the given devices, when the source can filter); null when there is no ledger. */
@@ -105,6 +107,7 @@ export async function connectVirtual(
     description: describeFake(config, 'in-process'),
     transport: createInProcessTransport(backend, clock, clock),
     enforceTimeout: true,
+    sockets: 0,
     heal: () => backend.setFaultPlan({ phases: [] }),
     readLedger: fakeLedger(backend),
     close: () => backend.close(),
@@ -138,6 +141,8 @@ export async function connectRealtimeFake(
     description: describeFake(config, `over HTTP at ${http.origin}`),
     transport: http.transport,
     enforceTimeout: false,
+    // Both ends of every connection are in this process.
+    sockets: 2 * options.connections,
     heal: () => backend.setFaultPlan({ phases: [] }),
     readLedger: fakeLedger(backend),
     close: async () => {
@@ -174,6 +179,7 @@ export async function connectTarget(
     description: `${target.origin}${target.path}`,
     transport: target.transport,
     enforceTimeout: false,
+    sockets: config.connections ?? options.connections,
     heal: () => {},
     readLedger: async (deviceIds) => {
       if (source === null) return null;

@@ -82,9 +82,19 @@ export function openFileLimit(limitsText?: string): number {
   return match[1] === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(match[1]);
 }
 
-/** How many device files may be open at once under a given descriptor limit. */
-export function maxOpenDevices(fileLimit: number, journal: DeviceFileOptions['journal'] = 'wal'): number {
-  return Math.max(8, Math.floor((fileLimit - RESERVED_FDS) / fdsPerDatabase(journal)));
+/**
+ * How many device files a fleet may hold open at once under a given descriptor limit: what is left after the
+ * reserve and each fleet's sockets (an HTTP backend's connection pool), shared by the fleets of the process
+ * (the shard threads of `--workers`).
+ */
+export function maxOpenDevices(
+  fileLimit: number,
+  journal: DeviceFileOptions['journal'] = 'wal',
+  share: { readonly fleets?: number; readonly sockets?: number } = {},
+): number {
+  const fleets = share.fleets ?? 1;
+  const free = fileLimit - RESERVED_FDS - (share.sockets ?? 0) * fleets;
+  return Math.max(8, Math.floor(free / fleets / fdsPerDatabase(journal)));
 }
 
 /** A managed database's place in the pool: whether the pool holds it open, and the tick of its last use. */

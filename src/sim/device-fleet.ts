@@ -38,6 +38,10 @@ export interface FleetOptions {
   /** Scenario ms per wall ms in real time (1 in virtual time): network durations and latencies are wall ms. */
   readonly speed: number;
   readonly maxOpenDevices?: number;
+  /** Fleets sharing this process's descriptors (the shard threads of `--workers`); 1 by default. */
+  readonly fleetsInProcess?: number;
+  /** Descriptors the backend connection holds (an HTTP pool's sockets); 0 in process. */
+  readonly sockets?: number;
   readonly logger?: Logger;
 }
 
@@ -62,7 +66,11 @@ export class DeviceFleet {
     this.conditions = options.sim.network;
     const { sim, seed, clock, traces } = options;
     const pool = new DeviceFilePool(
-      options.maxOpenDevices ?? maxOpenDevices(openFileLimit(), sim.sqliteJournal),
+      options.maxOpenDevices ??
+        maxOpenDevices(openFileLimit(), sim.sqliteJournal, {
+          fleets: options.fleetsInProcess,
+          sockets: options.sockets,
+        }),
     );
     // The whole fleet's count, not the shard's: a shard's devices get the cache they have in one process, so N
     // shards hold one fleet's budget between them rather than N.

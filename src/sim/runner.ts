@@ -79,6 +79,8 @@ export interface RunOptions {
   readonly onProgress?: (progress: Progress) => void;
   /** Device files open at once; default from the open-files limit. */
   readonly maxOpenDevices?: number;
+  /** Fleets sharing this process's open-files limit (`--workers` shard threads); 1 by default. */
+  readonly fleetsInProcess?: number;
   readonly logger?: Logger;
   /** Something the user should know before the run goes on (e.g. a ledger that already holds its devices' rows). */
   readonly onWarning?: (message: string) => void;
@@ -161,6 +163,8 @@ export async function runSimulation(
       catalog: await createCatalog(options.seed, sim.catalog),
       speed: realtime?.speed ?? 1,
       maxOpenDevices: options.maxOpenDevices,
+      fleetsInProcess: options.fleetsInProcess,
+      sockets: connection.sockets,
       logger: options.logger,
     });
     phases = await runPhases(fleet, {

@@ -27,6 +27,8 @@ export interface SpawnOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Killed (SIGKILL) and failed after this long; a loaded 2-core machine needs room. */
   readonly timeoutMs?: number;
+  /** Run under `ulimit -n` of this many open files. */
+  readonly fileLimit?: number;
 }
 
 export interface Running {
@@ -69,7 +71,19 @@ function tail(text: string, lines = 30): string {
 
 /** Starts `syncsim ...args` and returns at once: for signals, servers and streaming output. */
 export function startSyncsim(args: readonly string[], options: SpawnOptions): Running {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const command =
+    options.fileLimit === undefined
+      ? [process.execPath, BIN, ...args]
+      : [
+          'bash',
+          '-c',
+          'ulimit -n "$0" && exec "$@"',
+          String(options.fileLimit),
+          process.execPath,
+          BIN,
+          ...args,
+        ];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: options.cwd,
     env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],

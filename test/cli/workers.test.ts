@@ -73,6 +73,32 @@ describe('syncsim run --workers', () => {
     });
   });
 
+  it('the shards share the open-files limit: each holds open its part of the device files, no more', async () => {
+    // 300 devices a shard; with 400 descriptors in all, two shards each sizing its pool to the whole limit
+    // (200 open files each, on top of the rest of the process) ran out of descriptors.
+    const run = await syncsim(
+      [
+        'run',
+        '--devices',
+        '600',
+        '--duration',
+        '1h',
+        '--workers',
+        '2',
+        '--seed',
+        '1',
+        '--no-progress',
+        '--out',
+        'ulimit',
+      ],
+      { cwd, fileLimit: 400 },
+    );
+    expect(run.code, transcript(run)).toBe(0);
+    const summary = readJson<Summary>(join(cwd, 'ulimit', 'summary.json'));
+    expect(summary.harnessErrors).toBe(0);
+    expect(summary.sales.synced).toBe(summary.sales.created);
+  });
+
   it('keeps each shard as a run folder of its own, with its half of the device files', () => {
     for (const index of [0, 1]) {
       const folder = join(cwd, 'two', 'shards', `shard-${index}`);

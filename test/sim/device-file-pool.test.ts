@@ -139,6 +139,15 @@ describe('openFileLimit and maxOpenDevices', () => {
     expect(maxOpenDevices(1024, 'memory')).toBe(824);
     expect(maxOpenDevices(Number.MAX_SAFE_INTEGER)).toBeGreaterThan(1_000_000);
   });
+
+  it("takes off the backend's sockets, and splits the rest between the fleets of the process", () => {
+    // An HTTP pool of 256 sockets (in real time against a target).
+    expect(maxOpenDevices(1024, 'memory', { sockets: 256 })).toBe(568);
+    // Two shard threads, each with its own pool of 100 sockets: (1024 - 200 - 200) / 2.
+    expect(maxOpenDevices(1024, 'memory', { fleets: 2, sockets: 100 })).toBe(312);
+    expect(maxOpenDevices(1024, 'memory', { fleets: 2 })).toBe(412);
+    expect(maxOpenDevices(300, 'memory', { fleets: 4, sockets: 256 })).toBe(8);
+  });
 });
 
 describe('deviceFileOptions', () => {
