@@ -9,7 +9,7 @@ import { workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { messageOf } from '../core/errors.ts';
 import type { Logger } from '../core/ports.ts';
-import { type ReportInput, writeReports } from '../report/index.ts';
+import { ERR_REPORT_WRITE, type ReportInput, writeReports } from '../report/index.ts';
 import type { Scenario } from '../scenarios/scenario.ts';
 import { applyThresholds } from '../scenarios/thresholds.ts';
 import { runSimulation, type SimulationResult } from '../sim/runner.ts';
@@ -50,8 +50,28 @@ export function shardThreadsOfProcess(data: unknown = workerData): number {
 export interface FinishedRun {
   readonly summary: Summary;
   readonly files: readonly string[];
+  /** Why the reports could not be written (a full disk), or null: the result stands, and is printed. */
+  readonly reportProblem: string | null;
   /** What the reports were rendered from: the run's result, or the merged summary and metrics. */
   readonly report: ReportInput;
+}
+
+/** What the terminal says when a finished run's reports could not be written. */
+export function reportsNotWritten(problem: string): string {
+  return `error: ${problem} (the result above is complete; its reports are not)`;
+}
+
+/** Writes a finished run's reports; a file that cannot be written is said, not thrown, so the result is shown. */
+export function writeRunReports(
+  report: ReportInput,
+  dir: string,
+): Pick<FinishedRun, 'files' | 'reportProblem' | 'report'> {
+  try {
+    return { files: writeReports(report, dir), reportProblem: null, report };
+  } catch (error) {
+    if (error instanceof ERR_REPORT_WRITE) return { files: [], reportProblem: error.message, report };
+    throw error;
+  }
 }
 
 /** A pino logger writing NDJSON to a file, and a close that flushes it. */
@@ -113,5 +133,5 @@ export async function executeRun(request: RunRequest): Promise<FinishedRun> {
     replay: { scenario, seed: request.seed, shard: request.shard, realtime: request.realtime },
   };
   const report = { ...result, summary };
-  return { summary, files: writeReports(report, request.outDir), report };
+  return { summary, ...writeRunReports(report, request.outDir) };
 }

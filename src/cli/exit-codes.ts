@@ -21,6 +21,16 @@ export const EXIT = {
   terminated: 143,
 } as const;
 
+/** A finished run's code: 3 when its reports could not be written, else as the run went. */
+export function runExitCode(
+  summary: { readonly interrupted: boolean; readonly passed: boolean },
+  reportProblem: string | null,
+): number {
+  if (reportProblem !== null) return EXIT.unavailable;
+  if (summary.interrupted) return EXIT.interrupted;
+  return summary.passed ? EXIT.ok : EXIT.failed;
+}
+
 export function exitCodeFor(error: unknown): number {
   if (!isSyncsimError(error)) return EXIT.unavailable;
   switch (error.kind) {
@@ -38,7 +48,8 @@ Exit codes:
   1    a threshold failed
   4    replay: the result differed from the original
   2    bad usage or configuration (flag, scenario file, value)
-  3    the run could not be carried out (target or ledger unreachable, missing file)
+  3    the run could not be carried out (target or ledger unreachable, missing file), or its reports
+       could not be written (the result is still printed)
   130  interrupted with Ctrl-C (a partial report is written); 143 for SIGTERM`;
 
 /** `syncsim serve` runs until it is stopped: its codes say whether it started. */

@@ -5,10 +5,11 @@
 
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { renderTerminal, writeReports } from '../report/index.ts';
+import { renderTerminal } from '../report/index.ts';
 import type { CommandContext } from './context.ts';
 import { ERR_MERGE } from './errors.ts';
-import { EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
+import { reportsNotWritten, writeRunReports } from './execute-run.ts';
+import { EXIT_CODES_HELP, runExitCode } from './exit-codes.ts';
 import * as flags from './flags.ts';
 import { mergeShardFolders } from './merge-shards.ts';
 import { defaultRunFolder, prepareRunFolder } from './run-folder.ts';
@@ -39,12 +40,14 @@ ${EXIT_CODES_HELP}`,
       if (shards.some((shard) => resolve(shard) === resolve(outDir)))
         throw new ERR_MERGE(`--out ${outDir} is one of the shards' folders: write the merged run elsewhere`);
       prepareRunFolder(outDir);
-      const files = writeReports({ summary: merged, metrics, shards }, outDir);
+      const { files, reportProblem } = writeRunReports({ summary: merged, metrics, shards }, outDir);
       if (options.json) context.console.out(JSON.stringify(merged, null, 2));
       const print = options.json ? context.console.err : context.console.out;
       print(renderTerminal({ summary: merged, metrics }));
-      print(`merged ${shards.length} shards into ${outDir}/ (${files.length} files)`);
+      if (reportProblem === null)
+        print(`merged ${shards.length} shards into ${outDir}/ (${files.length} files)`);
+      else context.console.err(reportsNotWritten(reportProblem));
       // An interrupted shard makes a partial whole: exit as the interrupted run did, not as a failed one.
-      context.setExitCode(merged.interrupted ? EXIT.interrupted : merged.passed ? EXIT.ok : EXIT.failed);
+      context.setExitCode(runExitCode(merged, reportProblem));
     });
 }

@@ -9,8 +9,8 @@ import { loadScenario } from '../scenarios/loader.ts';
 import type { Console } from './console.ts';
 import type { CommandContext } from './context.ts';
 import { ERR_FLAG } from './errors.ts';
-import { executeRun, type FinishedRun } from './execute-run.ts';
-import { EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
+import { executeRun, type FinishedRun, reportsNotWritten } from './execute-run.ts';
+import { EXIT, EXIT_CODES_HELP, runExitCode } from './exit-codes.ts';
 import * as flags from './flags.ts';
 import { defaultRunFolder, pickSeed } from './run-folder.ts';
 import { capacityNote, runWorkers } from './run-workers.ts';
@@ -173,9 +173,11 @@ export function reportOutcome(
   if (options.json) console.out(JSON.stringify(summary, null, 2));
   const print = options.json ? console.err : console.out;
   print(renderTerminal(outcome.report));
-  print(
-    `reports: ${relative(process.cwd(), outDir) || '.'}/ (${outcome.files.length} report files; open report.html)`,
-  );
+  if (outcome.reportProblem === null)
+    print(
+      `reports: ${relative(process.cwd(), outDir) || '.'}/ (${outcome.files.length} report files; open report.html)`,
+    );
+  else console.err(reportsNotWritten(outcome.reportProblem));
   if (summary.harnessErrors > 0) {
     const first = outcome.report.harnessErrors?.[0]?.error.split('\n')[0];
     console.err(
@@ -188,8 +190,7 @@ export function reportOutcome(
         "server's rows. Give it --ledger <the fake backend's URL | sqlite:PATH | mysql://user@host/db>.",
     );
   }
-  if (summary.interrupted) return EXIT.interrupted;
-  return summary.passed ? EXIT.ok : EXIT.failed;
+  return runExitCode(summary, outcome.reportProblem);
 }
 
 /** The flags of `run`, and of `sweep`, which runs them at each of its sizes (its own --devices, --out, --json). */

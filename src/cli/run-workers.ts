@@ -17,11 +17,10 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { writeReports } from '../report/index.ts';
 import type { Scenario } from '../scenarios/scenario.ts';
 import type { Summary } from '../sim/summary.ts';
 import { ERR_WORKER } from './errors.ts';
-import type { FinishedRun, RunRequest, ShardThreadData } from './execute-run.ts';
+import { type FinishedRun, type RunRequest, type ShardThreadData, writeRunReports } from './execute-run.ts';
 import { EXIT } from './exit-codes.ts';
 import { mergeShardFolders } from './merge-shards.ts';
 import { prepareRunFolder, SHARDS_FOLDER, shardFolder } from './run-folder.ts';
@@ -215,5 +214,5 @@ export async function runWorkers(request: WorkersRequest): Promise<FinishedRun |
     },
   };
   const report = { summary, metrics: merged.metrics, shards: merged.shards };
-  return { summary, files: writeReports(report, outDir), report };
+  return { summary, ...writeRunReports(report, outDir) };
 }

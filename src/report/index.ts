@@ -1,4 +1,6 @@
 /** The reports' public API, for the CLI (`run`, `replay`, `merge`). */
+
+export { ERR_REPORT_WRITE } from './errors.ts';
 export { parseHistogramsJson, renderHistogramsJson } from './histograms-json.ts';
 export { type HtmlOptions, renderHtml } from './html.ts';
 export { renderJunit } from './junit.ts';

@@ -3,8 +3,10 @@
  * run folder. `devices/` (written by the runner) is left alone. Each file goes to a temporary name first and
  * is renamed into place, so a reader never sees half a report.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { messageOf } from '../core/errors.ts';
+import { ERR_REPORT_WRITE } from './errors.ts';
 import { renderHistogramsJson } from './histograms-json.ts';
 import { renderHtml } from './html.ts';
 import { renderJunit } from './junit.ts';
@@ -48,18 +50,30 @@ export function renderReports(
   return files;
 }
 
-/** Writes the reports into `dir` (created if missing) and returns the paths written, in REPORT_FILES order. */
+/**
+ * Writes the reports into `dir` (created if missing) and returns the paths written, in REPORT_FILES order. A
+ * file that cannot be written (a full disk) leaves no temporary behind and throws ERR_REPORT_WRITE naming it.
+ */
 export function writeReports(input: ReportInput, dir: string, options: WriteReportsOptions = {}): string[] {
   const files = renderReports(input, options.displayDir ?? dir, options);
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new ERR_REPORT_WRITE(dir, messageOf(error), { cause: error });
+  }
   const written: string[] = [];
   for (const name of REPORT_FILES) {
     const text = files[name];
     if (text === undefined) continue;
     const path = join(dir, name);
     const temporary = `${path}.tmp-${process.pid}`;
-    writeFileSync(temporary, text);
-    renameSync(temporary, path);
+    try {
+      writeFileSync(temporary, text);
+      renameSync(temporary, path);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw new ERR_REPORT_WRITE(path, messageOf(error), { cause: error });
+    }
     written.push(path);
   }
   return written;

@@ -318,6 +318,27 @@ describe('a run folder used again', () => {
   });
 });
 
+describe('reports that cannot be written', () => {
+  it('the result is printed all the same, the file is named, no temporary is left, exit 3', async () => {
+    // A folder where report.html should go: the write fails as a full disk would, after the run.
+    mkdirSync(join(cwd, 'blocked', 'report.html', 'x'), { recursive: true });
+    const result = await syncsim(
+      ['run', '--devices', '2', '--duration', '10m', '--seed', '1', '--no-progress', '--out', 'blocked'],
+      {
+        cwd,
+      },
+    );
+    expect(result.code, transcript(result)).toBe(3);
+    expect(result.stdout).toMatch(/^(PASS|FAIL) {2}steady-day {2}seed 1$/m);
+    expect(result.stderr).toMatch(
+      /error: cannot write .*blocked\/report\.html: .*\(the result above is complete; its reports are not\)/,
+    );
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+    expect(result.stderr).not.toContain('internal error');
+    expect(readdirSync(join(cwd, 'blocked')).filter((name) => name.includes('.tmp-'))).toEqual([]);
+  });
+});
+
 describe('scenario files that must work', () => {
   it('a .ts file exporting defineScenario, in a folder with no package.json (no "type": "module")', async () => {
     const result = await syncsim(['run', 'typed.ts', '--seed', '4', '--no-progress', '--out', 'typed'], {
