@@ -14,6 +14,7 @@ import { SYNC_STATUSES, type SyncStatus, type TransactionLocal } from '../core/t
 import { type SyncStatistics, TransactionLocalService } from '../core/transaction-local-service.ts';
 import type { CommandContext } from './context.ts';
 import { ERR_FILE, ERR_FLAG } from './errors.ts';
+import { EXIT } from './exit-codes.ts';
 import { wholeNumber } from './flags.ts';
 import { SHARDS_FOLDER } from './run-folder.ts';
 
@@ -100,7 +101,7 @@ export function inspectCommand(context: CommandContext): Command {
       'rows to show per device (0: statistics only); for a folder only rows not synced, unless --status',
       '20',
     )
-    .option('--json', 'as JSON')
+    .option('--json', 'as JSON: one object per device file; in a folder, an unreadable one as {file, error}')
     .addHelpText(
       'after',
       '\nExamples:\n  syncsim inspect reports/lost-ack-42-20261125-101500\n  syncsim inspect reports/lost-ack-42-20261125-101500/devices/POS-0003.sqlite --status syncing\n  syncsim inspect reports/run --limit 0 --json',
@@ -122,11 +123,24 @@ export function inspectCommand(context: CommandContext): Command {
         status !== undefined ? [status] : folder ? ['pending', 'syncing', 'failed'] : undefined;
       if (files.length === 0) throw new ERR_FILE(path, 'holds no device .sqlite files');
       const reports: DeviceReport[] = [];
-      for (const file of files) reports.push(await readDevice(file, statuses, limit));
+      // In a folder, one unreadable file (a crash can leave one) must not hide the others: it is named at the
+      // end, and the command exits 3.
+      const unreadable: { readonly file: string; readonly error: string }[] = [];
+      for (const file of files) {
+        try {
+          reports.push(await readDevice(file, statuses, limit));
+        } catch (error) {
+          if (!folder) throw error;
+          unreadable.push({ file, error: messageOf(error) });
+        }
+      }
+      if (unreadable.length > 0) context.setExitCode(EXIT.unavailable);
       if (options.json) {
-        context.console.out(JSON.stringify(reports, null, 2));
+        context.console.out(JSON.stringify([...reports, ...unreadable], null, 2));
         return;
       }
+      for (const { error } of unreadable) context.console.err(`error: ${error}`);
+      if (reports.length === 0) return;
       const width = Math.max(10, ...reports.map((r) => basename(r.file).length + 2));
       const header = `${'device'.padEnd(width)}${['pending', 'syncing', 'synced', 'failed', 'total'].map((h) => h.padStart(8)).join('')}`;
       const lines = [header];

@@ -129,6 +129,30 @@ describe('syncsim inspect', () => {
     expect(result.stderr).toContain('not a syncsim device file: it holds other tables (pos_transactions');
   });
 
+  it('a folder with a corrupt device file (a kill -9 can leave one): every other device shown, the bad one named, exit 3', async () => {
+    const folder = join(cwd, 'corrupt');
+    mkdirSync(folder);
+    for (const name of ['POS-0000.sqlite', 'POS-0001.sqlite', 'POS-0002.sqlite'])
+      copyFileSync(join(cwd, 'seed', 'devices', name), join(folder, name));
+    writeFileSync(join(folder, 'POS-0001.sqlite'), 'SQLite format 3\u0000 and then nothing');
+    const [text, json] = await Promise.all([
+      syncsim(['inspect', 'corrupt', '--limit', '0'], { cwd }),
+      syncsim(['inspect', 'corrupt', '--limit', '0', '--json'], { cwd }),
+    ]);
+    expect(text.code, transcript(text)).toBe(3);
+    expect(text.stdout).toMatch(/^POS-0000\.sqlite /m);
+    expect(text.stdout).toMatch(/^POS-0002\.sqlite /m);
+    expect(text.stderr).toMatch(/error: .*POS-0001\.sqlite/);
+    expect(text.stderr).not.toMatch(STACK_TRACE);
+    expect(json.code, transcript(json)).toBe(3);
+    const entries = JSON.parse(json.stdout) as ({
+      file: string;
+      error?: string;
+    } & Partial<InspectedDevice>)[];
+    expect(entries.filter((e) => e.statistics !== undefined)).toHaveLength(2);
+    expect(entries.find((e) => e.error !== undefined)?.file).toMatch(/POS-0001\.sqlite$/);
+  });
+
   it('a path that is neither: exit 3 with the path named', async () => {
     const result = await syncsim(['inspect', 'no-such-run'], { cwd });
     expect(result.code).toBe(3);
