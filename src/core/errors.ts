@@ -73,6 +73,23 @@ export function jsonErrorOf(error: unknown): string {
   return messageOf(error).replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
+/**
+ * Whether an error is the machine's storage failing under SQLite or the file system (a full disk, a quota, a
+ * read-only or failing device), not a bug and not the design under test: the caller stops instead of counting.
+ */
+export function isStorageFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return (
+    code === 'SQLITE_FULL' ||
+    code.startsWith('SQLITE_IOERR') ||
+    code === 'ENOSPC' ||
+    code === 'EDQUOT' ||
+    code === 'EROFS' ||
+    code === 'EIO'
+  );
+}
+
 /** The message of anything thrown, for logs and row-level `last_error` columns. */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -3,6 +3,7 @@
  * client-side conditions, crash settings), schedules what the scenario says will happen to each (sales,
  * connectivity changes), and answers for the whole fleet (backlog, settled, rows).
  */
+import { isStorageFailure, messageOf } from '../core/errors.ts';
 import type { CoreObserver } from '../core/events.ts';
 import type { SyncPolicy } from '../core/policy.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type Logger, type Transport } from '../core/ports.ts';
@@ -232,7 +233,12 @@ export class DeviceFleet {
     );
   }
 
+  /** The first storage failure of a device (a full disk): the run must stop, not count it. */
+  storageFailure: { readonly deviceId: string; readonly problem: string } | null = null;
+
   private recordHarnessError(device: VirtualDevice, error: unknown): void {
+    if (isStorageFailure(error))
+      this.storageFailure ??= { deviceId: device.deviceId, problem: messageOf(error) };
     this.harnessErrorCount++;
     if (this.harnessErrors.length < MAX_KEPT_ERRORS) {
       this.harnessErrors.push({

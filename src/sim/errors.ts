@@ -6,6 +6,13 @@ export const ERR_SIM_CONFIG = defineError(
   'config',
   (field: string, problem: string) => `${field}: ${problem}`,
 );
+/** The run's own storage failed (a full disk): its result would blame the design for the machine. */
+export const ERR_RUN_STORAGE = defineError(
+  'SYNCSIM_ERR_RUN_STORAGE',
+  'unavailable',
+  (deviceId: string, problem: string) =>
+    `the run stopped: its storage failed on ${deviceId} (${problem}); a result would count the machine's failure as the design's. Free the disk under the run folder and run it again`,
+);
 export const ERR_TARGET_URL = defineError(
   'SYNCSIM_ERR_TARGET_URL',
   'usage',

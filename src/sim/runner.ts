@@ -21,6 +21,7 @@ import {
 import { createCatalog } from './catalog.ts';
 import { type CheckResult, InvariantCheck } from './checker.ts';
 import { DeviceFleet, type HarnessError } from './device-fleet.ts';
+import { ERR_RUN_STORAGE } from './errors.ts';
 import { deviceIdentity, shardIndices } from './fleet.ts';
 import { GeneratorMeter } from './generator-meter.ts';
 import { holdsAny, type LedgerSource } from './ledger/ledger-source.ts';
@@ -178,6 +179,8 @@ export async function runSimulation(
       realtime,
     });
     meter?.stop(); // the load is over: the check that follows blocks the loop by design
+    if (fleet.storageFailure !== null)
+      throw new ERR_RUN_STORAGE(fleet.storageFailure.deviceId, fleet.storageFailure.problem);
     const checking = new InvariantCheck({
       localFailures: traces.localFailures(),
       ledger: await readLedgerOrWarn(connection, deviceIds, options),
@@ -345,8 +348,10 @@ async function runPhases(fleet: DeviceFleet, context: PhaseContext): Promise<Pha
   phase = 'fault';
   progress();
   const aborted = () => options.signal?.aborted === true;
-  await advance(clock, virtualClock, { untilMs: faultStartMs + sim.durationMs, stop: aborted });
-  if (aborted() || !sim.heal.enabled) {
+  // A full disk stops the run as Ctrl-C does; the caller then refuses its result (ERR_RUN_STORAGE).
+  const halted = () => aborted() || fleet.storageFailure !== null;
+  await advance(clock, virtualClock, { untilMs: faultStartMs + sim.durationMs, stop: halted });
+  if (halted() || !sim.heal.enabled) {
     phase = 'check';
     sampleGauges();
     progress();
@@ -370,7 +375,7 @@ async function runPhases(fleet: DeviceFleet, context: PhaseContext): Promise<Pha
   if (!converged) clock.schedule(HEAL_CHECK_MS, check);
   await advance(clock, virtualClock, {
     untilMs: healStartMs + sim.heal.maxMs,
-    stop: () => converged || aborted(),
+    stop: () => converged || halted(),
   });
   // Work that finished at the deadline's instant, after the last periodic look, counts: a fleet settled when
   // the heal ends has converged (with heal.maxDuration 0, there is no periodic look at all).
