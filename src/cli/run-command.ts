@@ -162,6 +162,12 @@ export function maxOpenDevicesOf(options: RunFlags): number | undefined {
     : flags.positiveInteger('--max-open-devices', options.maxOpenDevices);
 }
 
+/** Whether the run had a ledger to read: the fake backend's own, or the one a target names. */
+function namesALedger(scenario: unknown): boolean {
+  const backend = (scenario as { backend?: { kind?: unknown; ledger?: unknown } } | undefined)?.backend;
+  return backend?.kind !== 'target' || backend.ledger !== undefined;
+}
+
 /** Prints what a finished run needs to say, and returns its exit code. */
 export function reportOutcome(
   outcome: FinishedRun,
@@ -187,7 +193,9 @@ export function reportOutcome(
   if (!summary.invariants.checked && !summary.interrupted) {
     console.err(
       'note: lost, duplicated, phantom, mismatched and unsound were not checked: syncsim could not read the ' +
-        "server's rows. Give it --ledger <the fake backend's URL | sqlite:PATH | mysql://user@host/db>.",
+        (namesALedger(summary.replay?.scenario)
+          ? "server's rows (the warning above says why)."
+          : "server's rows. Give it --ledger <the fake backend's URL | sqlite:PATH | mysql://user@host/db>."),
     );
   }
   return runExitCode(summary, outcome.reportProblem);

@@ -91,7 +91,7 @@ function cards(summary: Summary): SafeHtml {
   const failing = summary.thresholds.filter((t) => !t.ok);
   return html`<section class="cards">
 ${card('Thresholds', summary.thresholds.length === 0 ? 'none' : `${summary.thresholds.length - failing.length} / ${summary.thresholds.length}`, failing.length === 0 ? 'passed' : html`failing: ${failing.map((t, i) => html`${i > 0 ? ', ' : ''}<code>${t.expression}</code>`)}`, failing.length > 0)}
-${card('Invariants', broken.length === 0 ? 'held' : `${broken.length} broken`, broken.length === 0 ? (unchecked > 0 ? `${unchecked} not checked (no server ledger)` : 'all 7 checked') : broken.map((kind) => `${kind} ${formatNumber(invariants[kind] ?? 0)}`).join(', '), broken.length > 0)}
+${card('Invariants', broken.length === 0 ? 'held' : `${broken.length} broken`, broken.length === 0 ? (unchecked > 0 ? `${unchecked} not checked (server ledger not read)` : 'all 7 checked') : broken.map((kind) => `${kind} ${formatNumber(invariants[kind] ?? 0)}`).join(', '), broken.length > 0)}
 ${card('Sales', formatNumber(sales.created), `${formatNumber(sales.synced)} synced, ${formatNumber(stuck)} stuck`, stuck > 0)}
 ${card('Requests', formatNumber(requests.total), `error rate ${formatRate(requests.errorRate)}`, (requests.errorRate ?? 0) > 0)}
 ${card('Request p99', formatPercentile(latency.requestMs, 'p99'), `p50 ${formatPercentile(latency.requestMs, 'p50')}`)}
@@ -115,7 +115,7 @@ function invariantsSection(summary: Summary): SafeHtml {
   const rows = invariantRows(invariants).map((row) => {
     const status =
       row.count === null
-        ? html`<span class="na">not checked: no server ledger</span>`
+        ? html`<span class="na">not checked: server ledger not read</span>`
         : row.kind === 'rejected'
           ? html`<span class="info">reported</span>`
           : row.ok

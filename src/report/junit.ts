@@ -1,6 +1,6 @@
 /**
  * junit.xml: one testsuite per run, one testcase per threshold and one per invariant, so CI shows which
- * one broke. An invariant that could not be checked (no server ledger) is <skipped/>, never a pass or a 0; a
+ * one broke. An invariant that could not be checked (server ledger not read) is <skipped/>, never a pass or a 0; a
  * threshold with no value to compare fails, as it fails the run.
  */
 import {
@@ -43,7 +43,7 @@ function invariantOf(expression: string): ViolationKind | null {
 function invariantCase(input: ReportInput, suite: string, kind: InvariantKind): TestCase {
   const count = (input.summary.invariants as Invariants)[kind];
   const base = { classname: `${suite}.invariants`, name: `${kind} == 0` };
-  if (count === null) return { ...base, failure: null, skipped: 'not checked: no server ledger' };
+  if (count === null) return { ...base, failure: null, skipped: 'not checked: server ledger not read' };
   if (count === 0) return { ...base, failure: null, skipped: null };
   const example =
     input.check === undefined || input.check === null

@@ -32,7 +32,7 @@ export const INVARIANT_MEANING: Readonly<Record<ViolationKind, string>> = {
 
 export interface InvariantRow {
   readonly kind: ViolationKind;
-  /** null: not checked (no server ledger). */
+  /** null: not checked (server ledger not read). */
   readonly count: number | null;
   /** true when checked and 0; rejected rows are always ok (a business outcome). */
   readonly ok: boolean;

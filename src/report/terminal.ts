@@ -60,7 +60,7 @@ export function renderTerminal(input: ReportInput, options: TerminalOptions = {}
     `${label('')}${formatNumber(requests.timeouts)} timeouts, ${formatNumber(requests.resets)} resets, ${formatNumber(requests.protocolErrors)} protocol errors, ${formatNumber(requests.offlineSkips)} offline skips`,
     `${label('latency')}request p50 ${formatPercentile(latency.requestMs, 'p50')}, p99 ${formatPercentile(latency.requestMs, 'p99')}`,
     `${label('')}time-to-sync p50 ${formatPercentile(latency.timeToSyncMs, 'p50')}, p99 ${formatPercentile(latency.timeToSyncMs, 'p99')} (sold offline p99 ${formatPercentile(latency.timeToSyncOfflineMs, 'p99')})`,
-    `${label('invariants')}${invariantText}${invariants.checked ? '' : ' (no server ledger)'}`,
+    `${label('invariants')}${invariantText}${invariants.checked ? '' : ' (server ledger not read)'}`,
   ];
   if (summary.interrupted)
     lines.push(

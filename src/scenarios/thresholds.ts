@@ -127,7 +127,7 @@ export function evaluateThreshold(threshold: Threshold, summary: Summary): Thres
   // A status that never occurred was seen zero times.
   const actual = !found && threshold.path[1] === 'byStatus' ? 0 : value;
   if (actual === null || actual === undefined) {
-    const why = field.startsWith('invariants.') ? 'not checked: no server ledger' : 'no data';
+    const why = field.startsWith('invariants.') ? 'not checked: server ledger not read' : 'no data';
     return { expression: threshold.expression, ok: false, actual: null, error: why };
   }
   if (typeof actual !== 'number' && typeof actual !== 'boolean') {

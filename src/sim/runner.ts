@@ -183,7 +183,7 @@ export async function runSimulation(
       throw new ERR_RUN_STORAGE(fleet.storageFailure.deviceId, fleet.storageFailure.problem);
     const checking = new InvariantCheck({
       localFailures: traces.localFailures(),
-      ledger: await readLedgerOrWarn(connection, deviceIds, options),
+      ledger: await readLedgerOrWarn(connection, deviceIds, options, ledgerSource),
       deviceIds: deviceIds ?? undefined,
       traceOf: (offlineId) => traces.traceOf(offlineId),
     });
@@ -230,13 +230,24 @@ async function readLedgerOrWarn(
   connection: BackendConnection,
   deviceIds: ReadonlySet<string> | null,
   options: RunOptions,
+  source: LedgerSource | null,
 ): Promise<readonly LedgerRow[] | null> {
+  // A ledger that stalls must not hold the run once the user stops it: closing the source ends the read.
+  const stop = (): void => void source?.close();
+  options.signal?.addEventListener('abort', stop, { once: true });
   try {
     return await connection.readLedger(deviceIds);
   } catch (error) {
-    if (!isSyncsimError(error) || error.kind !== 'unavailable') throw error;
+    if (options.signal?.aborted === true && source !== null) {
+      options.onWarning?.('stopped while reading the ledger: the ledger invariants are not checked');
+      return null;
+    }
+    // The ledger unreachable, or answering what is no ledger: the run's own result still stands.
+    if (!isSyncsimError(error) || (error.kind !== 'unavailable' && error.kind !== 'protocol')) throw error;
     options.onWarning?.(`${error.message}: the ledger invariants are not checked`);
     return null;
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
   }
 }
 

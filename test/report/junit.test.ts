@@ -97,7 +97,8 @@ describe('junit.xml', () => {
     const root = parse(unchecked);
     const skipped = findAll(root, 'skipped');
     expect(skipped).toHaveLength(5);
-    for (const element of skipped) expect(element.attributes.message).toBe('not checked: no server ledger');
+    for (const element of skipped)
+      expect(element.attributes.message).toBe('not checked: server ledger not read');
     expect(root.attributes.skipped).toBe('5');
   });
 

@@ -64,6 +64,6 @@ describe('terminal summary', () => {
       summary: { ...summary, invariants: { ...summary.invariants, checked: false, lost: null } },
     });
     expect(text).toContain('lost not checked');
-    expect(text).toContain('(no server ledger)');
+    expect(text).toContain('(server ledger not read)');
   });
 });

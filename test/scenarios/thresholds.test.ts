@@ -182,7 +182,7 @@ describe('an unknown threshold field is a configuration error at load, not a fai
 });
 
 describe('evaluateThreshold', () => {
-  it('an invariant that was not checked (no server ledger) fails as "not checked", never as 0', () => {
+  it('an invariant that was not checked (server ledger not read) fails as "not checked", never as 0', () => {
     const unchecked = templateSummary();
     expect(unchecked.invariants.checked).toBe(false);
     for (const expression of [

@@ -4,6 +4,8 @@
  * ledger is read through the admin API. Without a ledger the server-side invariants are "not checked"
  * (null), never 0. Scenario time is compressed 600 times: ten minutes of store time take about a second.
  */
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_BATCH_SYNC_PATH } from '../../src/core/protocol.ts';
 import { type RunningServer, startServer } from '../../src/fake-backend/serve.ts';
@@ -50,8 +52,10 @@ function expectRanAndSynced(summary: Summary): void {
 const CLEAN = CLEAN_INVARIANTS;
 
 const servers: RunningServer[] = [];
+const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const server of servers.splice(0)) await server.close();
+  for (const close of closers.splice(0)) await close();
 });
 
 /** `syncsim serve --admin` in-process: loopback, port 0, in memory, optionally with a bearer token. */
@@ -62,6 +66,24 @@ async function serve(token?: string): Promise<RunningServer> {
   );
   servers.push(server);
   return server;
+}
+
+/** A ledger at a loopback URL answering GET /__syncsim/ledger as `answer` does; closed after the test. */
+async function fakeLedger(answer: (response: ServerResponse) => void): Promise<{ url: string }> {
+  const server = createServer((request, response) => {
+    if (request.url?.startsWith('/__syncsim/ledger') === true) answer(response);
+    else response.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  closers.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return { url: `http://127.0.0.1:${port}` };
 }
 
 describe('runSimulation in real time over HTTP', () => {
@@ -143,6 +165,62 @@ describe('runSimulation in real time over HTTP', () => {
       expect(warnings[0]).toMatch(
         new RegExp(`^ledger source ${ledger.url} is unavailable: .*: the ledger invariants are not checked$`),
       );
+    },
+    REALTIME_TIMEOUT_MS,
+  );
+
+  it(
+    'a ledger that answers rows that are no ledger rows at the end: the report still comes, not checked, a warning',
+    async () => {
+      const server = await serve();
+      let broken = false;
+      const ledger = await fakeLedger((response) => {
+        response.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        response.end(broken ? '<html>oops</html>\n' : '');
+      });
+      const warnings: string[] = [];
+      const result = await run(shortDay({ kind: 'target', url: server.url, ledger: ledger.url }), {
+        onWarning: (message) => warnings.push(message),
+        onProgress: (progress) => {
+          if (progress.phase === 'fault') broken = true;
+        },
+      });
+      expectRanAndSynced(result.summary);
+      expect(result.summary.invariants).toMatchObject({ checked: false, lost: null, stuck: 0 });
+      expect(warnings).toEqual([
+        expect.stringMatching(/is not JSON .*: the ledger invariants are not checked$/),
+      ]);
+    },
+    REALTIME_TIMEOUT_MS,
+  );
+
+  it(
+    'a ledger that stalls at the end: stopping the run (Ctrl-C) ends the read, and the report comes',
+    async () => {
+      const server = await serve();
+      const controller = new AbortController();
+      let stalling = false;
+      const ledger = await fakeLedger((response) => {
+        response.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        if (!stalling) {
+          response.end('');
+          return;
+        }
+        // A byte now and then, never a line: no timeout between chunks ever fires.
+        const drip = setInterval(() => response.write(' '), 50);
+        response.on('close', () => clearInterval(drip));
+        controller.abort();
+      });
+      const warnings: string[] = [];
+      const result = await run(shortDay({ kind: 'target', url: server.url, ledger: ledger.url }), {
+        signal: controller.signal,
+        onWarning: (message) => warnings.push(message),
+        onProgress: (progress) => {
+          if (progress.phase === 'check') stalling = true;
+        },
+      });
+      expect(result.summary.invariants).toMatchObject({ checked: false, lost: null });
+      expect(warnings).toContain('stopped while reading the ledger: the ledger invariants are not checked');
     },
     REALTIME_TIMEOUT_MS,
   );
