@@ -12,21 +12,35 @@ export interface RealClock extends Clock {
   dispose(): void;
 }
 
+/** The longest delay setTimeout keeps. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/** A pending wait: the timeout of its current step. */
+interface Timer {
+  handle: ReturnType<typeof setTimeout> | undefined;
+}
+
 export function createRealClock(speed = 1): RealClock {
   if (!(speed > 0) || !Number.isFinite(speed))
     throw new RangeError(`clock speed must be a positive number, got ${speed}`);
   const wallStart = Date.now();
   const monoStart = performance.now();
   const elapsed = () => (performance.now() - monoStart) * speed;
-  const timers = new Set<ReturnType<typeof setTimeout>>();
-  const later = (delayMs: number, callback: () => void): ReturnType<typeof setTimeout> => {
-    const timer = setTimeout(
-      () => {
+  const timers = new Set<Timer>();
+  const later = (delayMs: number, callback: () => void): Timer => {
+    const timer: Timer = { handle: undefined };
+    // setTimeout takes at most 2^31 - 1 ms (~24.8 days) and fires a longer delay after 1 ms: wait in steps.
+    let remaining = Math.max(0, delayMs / speed);
+    const step = (): void => {
+      const wait = Math.min(remaining, MAX_TIMEOUT_MS);
+      remaining -= wait;
+      timer.handle = setTimeout(() => {
+        if (remaining > 0) return step();
         timers.delete(timer);
         callback();
-      },
-      Math.max(0, delayMs / speed),
-    );
+      }, wait);
+    };
+    step();
     timers.add(timer);
     return timer;
   };
@@ -41,12 +55,12 @@ export function createRealClock(speed = 1): RealClock {
     schedule: (delayMs, callback) => {
       const timer = later(delayMs, callback);
       return () => {
-        clearTimeout(timer);
+        clearTimeout(timer.handle);
         timers.delete(timer);
       };
     },
     dispose: () => {
-      for (const timer of timers) clearTimeout(timer);
+      for (const timer of timers) clearTimeout(timer.handle);
       timers.clear();
     },
   };

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import type { Clock, Transport } from '../core/ports.ts';
+import { createRealClock } from '../core/real-clock.ts';
 import { type Backend, buildBackend } from '../fake-backend/app.ts';
 import { type BackendOptionsInput, MEMORY_DB } from '../fake-backend/options.ts';
 import type { LedgerSource } from './ledger/ledger-source.ts';
@@ -45,6 +46,8 @@ export interface ConnectOptions {
    * timeouts, wall-clock ms); in-process, the network conditions apply it on the virtual clock.
    */
   readonly timeoutMs?: number;
+  /** Scenario ms per wall ms in real time (a target's Retry-After is wall time); 1 by default. */
+  readonly speed?: number;
 }
 
 function describeFake(config: FakeBackendConfig, where: string): string {
@@ -155,13 +158,14 @@ export async function connectRealtimeFake(
 /** A backend at a URL. Probes it first, so an unreachable target fails before any device starts. */
 export async function connectTarget(
   config: TargetBackendConfig,
-  clock: Clock,
   options: ConnectOptions & { readonly connections: number },
 ): Promise<BackendConnection> {
   const target = createHttpTarget({
     url: config.url,
     path: config.path,
-    clock,
+    // A real backend keeps wall time: its HTTP-dates and Retry-After seconds are the wall clock's.
+    clock: createRealClock(),
+    retryAfterScale: options.speed ?? 1,
     connections: config.connections ?? options.connections,
     headers: config.headers,
     token: options.token,

@@ -136,6 +136,7 @@ export async function runSimulation(
     ledgerSource,
     token: options.token,
     timeoutMs: sim.network.timeoutMs,
+    speed: realtime?.speed,
     synchronous: sim.sqliteSynchronous,
     connections: Math.min(256, Math.max(1, indices.length)),
   }).catch(async (error: unknown) => {
@@ -283,7 +284,7 @@ function connect(
   virtualClock: VirtualClock | null,
   options: ConnectOptions & { readonly connections: number },
 ): Promise<BackendConnection> {
-  if (sim.backend.kind === 'target') return connectTarget(sim.backend, clock, options);
+  if (sim.backend.kind === 'target') return connectTarget(sim.backend, options);
   if (virtualClock !== null) return connectVirtual(sim.backend, virtualClock, options);
   return connectRealtimeFake(sim.backend, clock, options);
 }

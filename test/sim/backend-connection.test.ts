@@ -55,13 +55,15 @@ describe('HTTP connections apply the scenario client timeout', () => {
       // Answer the probe; leave every batch hanging.
       if (request.method === 'GET') response.writeHead(404).end();
     });
-    const clock = createManualClock();
-    connection = await connectTarget({ kind: 'target', url: server.url }, clock, {
-      seed: 's',
-      outDir: dir.path,
-      connections: 1,
-      timeoutMs: TIMEOUT_MS,
-    });
+    connection = await connectTarget(
+      { kind: 'target', url: server.url },
+      {
+        seed: 's',
+        outDir: dir.path,
+        connections: 1,
+        timeoutMs: TIMEOUT_MS,
+      },
+    );
     const { error, ms } = await timedFailure(connection.transport.postBatch(BODY));
     expect(error).toBeInstanceOf(TransportError);
     expect((error as TransportError).failure).toEqual({ kind: 'timeout', phase: 'headers' });

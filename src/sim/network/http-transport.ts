@@ -25,8 +25,14 @@ export interface HttpTargetOptions {
   /** The bearer token's value (read from an environment variable by the CLI, never from a flag). */
   readonly token?: string;
   readonly headers?: Readonly<Record<string, string>>;
-  /** Reads the wall clock for HTTP-date Retry-After values. */
+  /** The server's clock, for HTTP-date Retry-After values: the wall clock for a real backend. */
   readonly clock: Clock;
+  /**
+   * Scenario ms per ms of the server's clock, for Retry-After values: a real backend's "retry in 120 s" is
+   * wall time, 120 s times the speed on a sped-up scenario clock. 1 (the default) when the server keeps
+   * scenario time itself (the fake backend in a real-time run).
+   */
+  readonly retryAfterScale?: number;
 }
 
 /** Error bodies are kept for the report, bounded: a 100 MB error page must not be held in memory. */
@@ -91,6 +97,8 @@ export function createHttpTarget(options: HttpTargetOptions): HttpTarget {
 
   // The body goes in as a Buffer (off the V8 heap; undici would copy it into one anyway): a string held by
   // this frame for the round trip would be copied by every scavenge and promoted, ~65 KB a 100-row request.
+  const scale = options.retryAfterScale ?? 1;
+  const scaled = (ms: number | null): number | null => (ms === null ? null : ms * scale);
   const send = async (body: Buffer): Promise<TransportReply> => {
     let response: Awaited<ReturnType<Pool['request']>>;
     try {
@@ -110,7 +118,7 @@ export function createHttpTarget(options: HttpTargetOptions): HttpTarget {
       kind: 'http',
       status: response.statusCode,
       body: text.slice(0, MAX_ERROR_BODY),
-      retryAfterMs: parseRetryAfter(response.headers['retry-after'], options.clock.now()),
+      retryAfterMs: scaled(parseRetryAfter(response.headers['retry-after'], options.clock.now())),
     });
   };
   const transport: Transport = { postBatch: (body) => send(Buffer.from(body)) };

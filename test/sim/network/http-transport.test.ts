@@ -13,6 +13,7 @@ import {
 import type { Backend } from '../../../src/fake-backend/app.ts';
 import type { BackendOptionsInput } from '../../../src/fake-backend/options.ts';
 import { createHttpTarget, type HttpTarget } from '../../../src/sim/network/http-transport.ts';
+import { MAX_RETRY_AFTER_MS } from '../../../src/sim/network/retry-after.ts';
 import {
   batchBody,
   createManualClock,
@@ -227,6 +228,28 @@ describe('createHttpTarget against a scripted loopback server', () => {
     });
     const got = await failure(target(server.url).transport.postBatch(BODY));
     expect(got).toEqual({ kind: 'http', status: 503, body: 'busy, come back later', retryAfterMs: 120_000 });
+  });
+
+  it("a real backend's Retry-After is wall time: on a scenario clock 60 times faster it is 60 times longer", async () => {
+    const server = await scripted((request, response) => {
+      const date = request.path.includes('date');
+      response
+        .writeHead(429, { 'retry-after': date ? new Date(NOW + 120_000).toUTCString() : '120' })
+        .end('slow down');
+    });
+    const sped = (path: string) =>
+      failure(target(`${server.url}/${path}`, { retryAfterScale: 60 }).transport.postBatch(BODY));
+    expect(await sped('seconds')).toMatchObject({ status: 429, retryAfterMs: 7_200_000 });
+    expect(await sped('date')).toMatchObject({ status: 429, retryAfterMs: 7_200_000 });
+  });
+
+  it('a Retry-After of years is taken as a day: no device parked for good, no timer overflowing', async () => {
+    const server = await scripted((_request, response) => {
+      response.writeHead(503, { 'retry-after': '1000000000' }).end('down');
+    });
+    const got = await failure(target(server.url).transport.postBatch(BODY));
+    expect(got).toMatchObject({ status: 503, retryAfterMs: MAX_RETRY_AFTER_MS });
+    expect(MAX_RETRY_AFTER_MS).toBe(86_400_000);
   });
 
   it('keeps at most 4 KiB of an error body', async () => {
