@@ -37,6 +37,27 @@ export interface HttpTargetOptions {
 
 /** Error bodies are kept for the report, bounded: a 100 MB error page must not be held in memory. */
 const MAX_ERROR_BODY = 4096;
+/**
+ * A batch-sync answer is read whole, up to this: one row's result is ~150 bytes, so a batch of 100,000 rows
+ * answers in ~15 MB. Past it the body is not read on: a server streaming without end must not fill memory.
+ */
+const MAX_ANSWER_BODY = 64 * 1024 * 1024;
+
+/** The first `limit` bytes of a body as text, and whether there was more (then the rest is not read). */
+async function readAtMost(body: AsyncIterable<Buffer>, limit: number): Promise<{ text: string; cut: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size + chunk.length > limit) {
+      chunks.push(chunk.subarray(0, limit - size));
+      // Leaving the loop destroys the stream: the connection goes, the rest is never read.
+      return { text: Buffer.concat(chunks).toString('utf8'), cut: true };
+    }
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), cut: false };
+}
 
 export interface HttpTarget {
   readonly transport: Transport;
@@ -95,10 +116,10 @@ export function createHttpTarget(options: HttpTargetOptions): HttpTarget {
   };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
 
-  // The body goes in as a Buffer (off the V8 heap; undici would copy it into one anyway): a string held by
-  // this frame for the round trip would be copied by every scavenge and promoted, ~65 KB a 100-row request.
   const scale = options.retryAfterScale ?? 1;
   const scaled = (ms: number | null): number | null => (ms === null ? null : ms * scale);
+  // The body goes in as a Buffer (off the V8 heap; undici would copy it into one anyway): a string held by
+  // this frame for the round trip would be copied by every scavenge and promoted, ~65 KB a 100-row request.
   const send = async (body: Buffer): Promise<TransportReply> => {
     let response: Awaited<ReturnType<Pool['request']>>;
     try {
@@ -106,18 +127,23 @@ export function createHttpTarget(options: HttpTargetOptions): HttpTarget {
     } catch (error) {
       throw new TransportError(failureOf(error));
     }
-    let text: string;
+    const ok = response.statusCode >= 200 && response.statusCode < 300;
+    let read: { text: string; cut: boolean };
     try {
-      text = await response.body.text();
+      read = await readAtMost(response.body, ok ? MAX_ANSWER_BODY : MAX_ERROR_BODY);
     } catch (error) {
       throw new TransportError(failureOf(error));
     }
-    if (response.statusCode >= 200 && response.statusCode < 300)
-      return { status: response.statusCode, body: text };
+    if (ok && read.cut)
+      throw new TransportError({
+        kind: 'protocol',
+        detail: `the answer's body is over ${MAX_ANSWER_BODY / 1024 / 1024} MiB: not a batch-sync response`,
+      });
+    if (ok) return { status: response.statusCode, body: read.text };
     throw new TransportError({
       kind: 'http',
       status: response.statusCode,
-      body: text.slice(0, MAX_ERROR_BODY),
+      body: read.text,
       retryAfterMs: scaled(parseRetryAfter(response.headers['retry-after'], options.clock.now())),
     });
   };

@@ -260,6 +260,23 @@ describe('createHttpTarget against a scripted loopback server', () => {
     expect(got.kind === 'http' && got.body.length).toBe(4096);
   });
 
+  it('a 200 whose body never ends is read up to 64 MiB, then a protocol failure: memory stays bounded', async () => {
+    const server = await scripted((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      const pump = (): void => {
+        while (!response.destroyed && response.write(chunk));
+      };
+      response.on('drain', pump);
+      pump();
+    });
+    const got = await failure(target(server.url, { bodyTimeoutMs: 10_000 }).transport.postBatch(BODY));
+    expect(got).toEqual({
+      kind: 'protocol',
+      detail: "the answer's body is over 64 MiB: not a batch-sync response",
+    });
+  });
+
   it('headers that arrive but a body that stalls is a body timeout', async () => {
     const server = await scripted((_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
