@@ -197,6 +197,13 @@ export class BatchSyncService {
       const missing = offlineIds.filter((id) => !covered.has(id));
       const syncedCount = outcomes.filter((outcome) => outcome.status === 'synced').length;
       const failedCount = outcomes.length - syncedCount;
+      if (missing.length > 0)
+        this.observer.onEvent({
+          type: 'batch-incomplete',
+          batchId: attempt.batchId,
+          status: attempt.status,
+          missing: missing.length,
+        });
       this.logger.info(
         {
           tag: 'batch_sync',
@@ -269,7 +276,7 @@ export class BatchSyncService {
     deviceId: string,
     outgoing: Outgoing,
   ): Promise<
-    | { ok: true; batchId: number; results: ParsedSyncResult[] }
+    | { ok: true; batchId: number; status: number; results: ParsedSyncResult[] }
     | { ok: false; batchId: number; failure: TransportFailure }
   > {
     const batchId = ++this.batchSequence;
@@ -291,7 +298,7 @@ export class BatchSyncService {
         status: reply.status,
         results: results.length,
       });
-      return { ok: true, batchId, results };
+      return { ok: true, batchId, status: reply.status, results };
     } catch (error) {
       if (error instanceof TransportError) failure = error.failure;
       else if (error instanceof ProtocolViolation) failure = { kind: 'protocol', detail: error.message };

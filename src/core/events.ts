@@ -62,6 +62,13 @@ export type CoreEvent =
       readonly results: number;
     }
   | { readonly type: 'rows-applied'; readonly batchId: number; readonly outcomes: readonly RowOutcome[] }
+  /** A 2xx answer that said nothing of some rows sent: not the answer the contract asks for. */
+  | {
+      readonly type: 'batch-incomplete';
+      readonly batchId: number;
+      readonly status: number;
+      readonly missing: number;
+    }
   | {
       readonly type: 'rows-released';
       readonly rowIds: readonly number[];

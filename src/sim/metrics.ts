@@ -49,6 +49,8 @@ export interface MetricsSink {
   recordSaleCreated(atMs: number): void;
   recordRequest(request: RequestRecord): void;
   recordOfflineSkip(atMs: number): void;
+  /** An answer recorded as ok that left rows without a result: a protocol error after all. */
+  recordIncompleteAnswer(atMs: number, status: number): void;
   /** A row the server answered as a duplicate (already stored). */
   recordDuplicate(atMs: number): void;
   /** A row the server rejected (success: false). */
@@ -188,6 +190,16 @@ export class MetricsRecorder implements MetricsSink {
     recordValue(this.histograms.batchRows, request.rows);
     recordValue(this.histograms.batchBytes, request.bytes);
     this.timeline.addRequest(request.atMs, answered ? request.latencyMs : null, outcome.kind !== 'ok');
+  }
+
+  recordIncompleteAnswer(atMs: number, status: number): void {
+    const counters = this.counters;
+    counters.ok -= 1;
+    const left = (counters.byStatus[status] ?? 1) - 1;
+    if (left > 0) counters.byStatus[status] = left;
+    else delete counters.byStatus[status];
+    counters.protocolErrors += 1;
+    this.timeline.addError(atMs);
   }
 
   recordOfflineSkip(atMs: number): void {

@@ -122,6 +122,11 @@ export class TimelineRecorder {
     if (latencyMs !== null) this.recordLatency(this.minuteOf(atMs), cell, latencyMs);
   }
 
+  /** A request counted already, found to have failed after all. */
+  addError(atMs: number): void {
+    this.cell(atMs).errors += 1;
+  }
+
   addOfflineSkip(atMs: number): void {
     this.cell(atMs).offlineSkips += 1;
   }

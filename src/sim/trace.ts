@@ -387,6 +387,9 @@ class DeviceObserver implements CoreObserver {
       case 'rows-applied':
         this.rowsApplied(now, event.batchId, event.outcomes);
         return;
+      case 'batch-incomplete':
+        t.metrics?.recordIncompleteAnswer(now, event.status);
+        return;
       case 'rows-released':
         t.addSteps(
           this.salesOfRows(event.rowIds),

@@ -112,6 +112,10 @@ describe('onMissingResult', () => {
     dropSecondResult(d);
     expect(await d.syncOnce()).toMatchObject({ synced: 2, failure: null });
     expect((await d.rows()).map((r) => r.syncStatus)).toEqual(['synced', 'syncing', 'synced']);
+    // The answer broke the contract all the same: the harness counts it as a protocol error, not as ok.
+    expect(d.events.filter((e) => e.type === 'batch-incomplete')).toEqual([
+      { type: 'batch-incomplete', batchId: 1, status: 200, missing: 1 },
+    ]);
   });
 
   it('release: the row goes back to pending, the run ends as a protocol failure, and the next run sends it', async () => {

@@ -342,6 +342,31 @@ describe('MetricsRecorder', () => {
     expect(rows.at(-1)?.minute).toBe(3000 * 60);
   });
 
+  it('an answer that left rows without a result is a protocol error after all, in the counters and its minute', () => {
+    const recorder = new MetricsRecorder({ originMs: ORIGIN });
+    const answer = (status: number) =>
+      recorder.recordRequest({
+        atMs: ORIGIN,
+        latencyMs: 10,
+        rows: 2,
+        bytes: 1,
+        outcome: { kind: 'ok', status },
+      });
+    answer(200);
+    answer(200);
+    recorder.recordIncompleteAnswer(ORIGIN, 200);
+    const snapshot = recorder.snapshot();
+    expect(snapshot.counters).toMatchObject({
+      requests: 2,
+      ok: 1,
+      protocolErrors: 1,
+      byStatus: { '200': 1 },
+    });
+    expect(snapshot.timeline[0]).toMatchObject({ requests: 2, errors: 1 });
+    recorder.recordIncompleteAnswer(ORIGIN, 200);
+    expect(recorder.snapshot().counters.byStatus).toEqual({});
+  });
+
   it("puts the generator's busy share into the minute its span began, the busiest span of a minute winning", () => {
     const recorder = new MetricsRecorder({ originMs: ORIGIN });
     recorder.recordGeneratorSpan(ORIGIN + 30_000, 40);

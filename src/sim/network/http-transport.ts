@@ -44,7 +44,10 @@ const MAX_ERROR_BODY = 4096;
 const MAX_ANSWER_BODY = 64 * 1024 * 1024;
 
 /** The first `limit` bytes of a body as text, and whether there was more (then the rest is not read). */
-async function readAtMost(body: AsyncIterable<Buffer>, limit: number): Promise<{ text: string; cut: boolean }> {
+async function readAtMost(
+  body: AsyncIterable<Buffer>,
+  limit: number,
+): Promise<{ text: string; cut: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
