@@ -13,7 +13,7 @@ import { executeRun, type FinishedRun, reportsNotWritten } from './execute-run.t
 import { EXIT, EXIT_CODES_HELP, runExitCode } from './exit-codes.ts';
 import * as flags from './flags.ts';
 import { defaultRunFolder, pickSeed } from './run-folder.ts';
-import { capacityNote, runWorkers } from './run-workers.ts';
+import { runWorkers, workersNotes } from './run-workers.ts';
 
 export interface RunFlags {
   devices?: string;
@@ -332,8 +332,7 @@ ${EXIT_CODES_HELP}`,
       const signal = context.trapInterrupts();
       if (workers > 1) {
         print(`${workers} workers: shards 0/${workers} to ${workers - 1}/${workers} at once, merged`);
-        const note = capacityNote(loaded.scenario, workers);
-        if (note !== null) console.err(note);
+        for (const note of workersNotes(loaded.scenario, workers)) console.err(note);
         const merged = await runWorkers({
           scenario: loaded.scenario,
           seed,

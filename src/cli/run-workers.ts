@@ -15,6 +15,7 @@
  * each shard queues on a backend of its own, like N backends of the configured size.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Scenario } from '../scenarios/scenario.ts';
@@ -36,18 +37,27 @@ export interface WorkersRequest extends Omit<RunRequest, 'shard' | 'logFile'> {
 }
 
 /**
- * Said before a run with workers whose fake backend has a bounded capacity: the one thing the shards do not
- * reproduce. Null when the backend never queues (unbounded workers) or is not the fake one.
+ * What is said before a run with workers:
+ * - when its fake backend has a bounded capacity, the one thing the shards do not reproduce (not said when
+ *   the backend never queues, or is not the fake one);
+ * - when there are more workers than cores: threads that share a core only add their start-up and memory.
  */
-export function capacityNote(scenario: Scenario, workers: number): string | null {
+export function workersNotes(scenario: Scenario, workers: number, cores = availableParallelism()): string[] {
+  const notes: string[] = [];
   const backend = scenario.backend;
   const capacity = backend?.kind === 'fake' ? backend.capacity : undefined;
-  if (capacity?.workers === undefined || capacity.workers === null) return null;
-  return (
-    `note: each shard has its own backend with the scenario's capacity (${capacity.workers} workers): where it ` +
-    `fills up (queueing, 429/503), ${workers} shards behave as ${workers} such backends and differ from one process; ` +
-    'for capacity planning, run without --workers'
-  );
+  if (capacity?.workers !== undefined && capacity.workers !== null)
+    notes.push(
+      `note: each shard has its own backend with the scenario's capacity (${capacity.workers} workers): where it ` +
+        `fills up (queueing, 429/503), ${workers} shards behave as ${workers} such backends and differ from one process; ` +
+        'for capacity planning, run without --workers',
+    );
+  if (workers > cores)
+    notes.push(
+      `note: ${workers} workers on ${cores} cores: the shards share cores, so more of them than cores only add ` +
+        'start-up time and memory (the result is the same)',
+    );
+  return notes;
 }
 
 /** What a shard thread left: its exit code, the end of what it wrote to stderr, and what it threw if it did. */

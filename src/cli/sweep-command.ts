@@ -24,7 +24,7 @@ import {
   workersOf,
 } from './run-command.ts';
 import { defaultRunFolder, makeFolder, pickSeed } from './run-folder.ts';
-import { capacityNote, runWorkers } from './run-workers.ts';
+import { runWorkers, workersNotes } from './run-workers.ts';
 
 export function parseSizes(text: string): number[] {
   const sizes = new Set(
@@ -72,10 +72,7 @@ ${EXIT_CODES_HELP}`,
       const outDir =
         flags.outFolder(options.out) ?? defaultRunFolder(first.scenario.name, seed, new Date(), '-sweep');
       makeFolder(outDir);
-      if (workers > 1) {
-        const note = capacityNote(first.scenario, workers);
-        if (note !== null) context.console.err(note);
-      }
+      if (workers > 1) for (const note of workersNotes(first.scenario, workers)) context.console.err(note);
       const rows: SweepRow[] = [];
       for (const size of sizes) {
         if (signal.aborted) break;

@@ -133,6 +133,15 @@ function optionalServerId(value: unknown): number | null {
 }
 
 /**
+ * A snippet of a body as text a row's last_error and a report can hold: a gzip or binary answer's bytes become
+ * U+FFFD, not control characters.
+ */
+function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it replaces
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]+/g, '\uFFFD');
+}
+
+/**
  * Reads a 2xx batch-sync body. Requires only what the spec's client relies on: `data.results` is a list
  * and each result says `success`. Every other field is optional.
  */
@@ -142,7 +151,7 @@ export function parseBatchSyncResponse(body: string): ParsedSyncResult[] {
     json = JSON.parse(body);
   } catch {
     throw new ProtocolViolation(
-      `body is not JSON (${body.length} bytes${body.length === 0 ? '' : `: ${body.slice(0, 60)}`})`,
+      `body is not JSON (${body.length} bytes${body.length === 0 ? '' : `: ${printable(body.slice(0, 60))}`})`,
     );
   }
   if (!isRecord(json)) throw new ProtocolViolation('body is not a JSON object');

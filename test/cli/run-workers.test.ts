@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Console } from '../../src/cli/console.ts';
 import { EXIT, exitCodeFor } from '../../src/cli/exit-codes.ts';
-import { runWorkers, type WorkersRequest } from '../../src/cli/run-workers.ts';
+import { runWorkers, type WorkersRequest, workersNotes } from '../../src/cli/run-workers.ts';
 import { isSyncsimError } from '../../src/core/errors.ts';
 import { loadScenario } from '../../src/scenarios/loader.ts';
 import type { Scenario } from '../../src/scenarios/scenario.ts';
@@ -118,5 +118,31 @@ describe('runWorkers, when a shard goes wrong', () => {
     const running = runWorkers(request(BIN, controller.signal));
     controller.abort();
     expect(await running).toBeNull();
+  });
+});
+
+describe('workersNotes: what is said before a run with workers', () => {
+  const scenario = (capacityWorkers?: number): Scenario =>
+    ({
+      name: 'x',
+      devices: { count: 4 },
+      duration: '1h',
+      ...(capacityWorkers === undefined
+        ? {}
+        : { backend: { kind: 'fake', capacity: { workers: capacityWorkers } } }),
+    }) as Scenario;
+
+  it('a bounded fake backend: each shard has one of its own', () => {
+    expect(workersNotes(scenario(16), 2, 2)).toEqual([
+      expect.stringContaining("each shard has its own backend with the scenario's capacity (16 workers)"),
+    ]);
+    expect(workersNotes(scenario(), 2, 2)).toEqual([]);
+  });
+
+  it('more workers than cores: they share cores', () => {
+    expect(workersNotes(scenario(), 8, 2)).toEqual([
+      'note: 8 workers on 2 cores: the shards share cores, so more of them than cores only add start-up time and memory (the result is the same)',
+    ]);
+    expect(workersNotes(scenario(), 2, 2)).toEqual([]);
   });
 });

@@ -102,6 +102,8 @@ describe('parseBatchSyncResponse', () => {
   it('rejects what the spec client cannot read, naming the problem', () => {
     expect(violation('')).toBe('body is not JSON (0 bytes)');
     expect(violation('<html>502 Bad Gateway</html>')).toMatch(/^body is not JSON \(28 bytes: <html>502/);
+    // A gzip answer nobody asked for: its bytes are not copied into last_error as control characters.
+    expect(violation('\u001f\ufffd\b\u0000\u0000{x')).toBe('body is not JSON (7 bytes: \uFFFD{x)');
     expect(violation('[1,2]')).toBe('body is not a JSON object');
     expect(violation('{"data":{}}')).toBe('data.results is missing or not a list');
     expect(violation('{"data":{"results":[{"success":true},{"ok":true}]}}')).toBe(
