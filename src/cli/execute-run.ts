@@ -16,7 +16,7 @@ import { runSimulation, type SimulationResult } from '../sim/runner.ts';
 import type { Summary } from '../sim/summary.ts';
 import type { Console } from './console.ts';
 import { ERR_FILE } from './errors.ts';
-import { environmentToken } from './flags.ts';
+import { environmentHeaders, environmentToken } from './flags.ts';
 import { createProgressDisplay } from './progress.ts';
 import { makeFolder, prepareRunFolder } from './run-folder.ts';
 
@@ -101,10 +101,9 @@ function openLog(file: string): { logger: Logger; close: () => Promise<void> } {
 
 export async function executeRun(request: RunRequest): Promise<FinishedRun> {
   const { scenario } = request;
-  const token =
-    scenario.backend?.kind === 'target'
-      ? environmentToken(scenario.backend.tokenEnv, request.env)
-      : undefined;
+  const target = scenario.backend?.kind === 'target' ? scenario.backend : null;
+  const token = target === null ? undefined : environmentToken(target.tokenEnv, request.env);
+  const secretHeaders = target === null ? undefined : environmentHeaders(target.headerEnv, request.env);
   prepareRunFolder(request.outDir);
   const log = request.logFile === undefined ? null : openLog(request.logFile);
   const display = createProgressDisplay(request.console, request.progress);
@@ -117,6 +116,7 @@ export async function executeRun(request: RunRequest): Promise<FinishedRun> {
       shard: request.shard,
       realtime: request.realtime,
       token,
+      secretHeaders,
       signal: request.signal,
       onProgress: (progress) => display.update(progress),
       maxOpenDevices: request.maxOpenDevices,

@@ -95,6 +95,41 @@ export function header(text: string): [string, string] {
   return [name, value];
 }
 
+/** `--header-env "Name: VAR"`: a header whose value is read from the environment variable VAR. */
+export function headerEnv(text: string): [string, string] {
+  const colon = text.indexOf(':');
+  const name = colon > 0 ? text.slice(0, colon).trim() : '';
+  const variable = text.slice(colon + 1).trim();
+  if (name === '' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable))
+    throw new ERR_FLAG('--header-env', `expected "Name: ENV_VARIABLE", got ${JSON.stringify(text)}`);
+  const problem = extraHeaderProblem(name, '');
+  if (problem !== null) throw new ERR_FLAG('--header-env', problem);
+  return [name, variable];
+}
+
+/**
+ * The values of the headers a target takes from the environment (`backend.headerEnv`): each variable must be
+ * set, and its value must be one a header can carry.
+ */
+export function environmentHeaders(
+  headerEnv: Readonly<Record<string, string>> | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, variable] of Object.entries(headerEnv ?? {})) {
+    const value = env[variable];
+    if (value === undefined || value === '')
+      throw new ERR_FLAG(
+        '--header-env',
+        `the environment variable ${variable} (for ${name}) is not set or is empty`,
+      );
+    const problem = extraHeaderProblem(name, value);
+    if (problem !== null) throw new ERR_FLAG('--header-env', `${variable}: ${problem}`);
+    headers[name] = value;
+  }
+  return headers;
+}
+
 /** `--ledger-column field=column` (column `null`: the table has no such column). */
 export function ledgerColumn(text: string): [string, string | null] {
   const equals = text.indexOf('=');

@@ -26,6 +26,7 @@ export interface RunFlags {
   target?: string;
   tokenEnv?: string;
   header?: string[];
+  headerEnv?: string[];
   ledger?: string;
   ledgerTable?: string;
   ledgerColumn?: string[];
@@ -82,6 +83,7 @@ export function flagAssignments(options: RunFlags): string[] {
   const targetOnly = {
     tokenEnv: '--token-env',
     header: '--header',
+    headerEnv: '--header-env',
     ledger: '--ledger',
     ledgerTable: '--ledger-table',
     ledgerColumn: '--ledger-column',
@@ -98,6 +100,8 @@ export function flagAssignments(options: RunFlags): string[] {
     };
     if (options.tokenEnv !== undefined) target.tokenEnv = options.tokenEnv;
     if (options.header !== undefined) target.headers = Object.fromEntries(options.header.map(flags.header));
+    if (options.headerEnv !== undefined)
+      target.headerEnv = Object.fromEntries(options.headerEnv.map(flags.headerEnv));
     if (options.ledger !== undefined)
       target.ledger = flags.nonBlank(
         '--ledger',
@@ -232,7 +236,16 @@ export function addRunFlags(command: Command, kind: 'run' | 'sweep' = 'run'): Co
       '--token-env <name>',
       "environment variable holding the target's bearer token (never pass the token itself)",
     )
-    .option('--header <"Name: value">', 'extra request header for the target (repeatable)', flags.collect)
+    .option(
+      '--header <"Name: value">',
+      'extra request header for the target (repeatable; recorded in summary.json: a secret goes in --header-env)',
+      flags.collect,
+    )
+    .option(
+      '--header-env <"Name: VAR">',
+      'a header whose value is read from the environment variable VAR (repeatable; only VAR is recorded)',
+      flags.collect,
+    )
     .option(
       '--ledger <source>',
       "where the target's stored rows can be read: the fake backend's URL, sqlite:PATH or mysql://user@host/db",

@@ -41,6 +41,8 @@ export interface ConnectOptions {
   readonly ledgerSource?: LedgerSource | null;
   /** The bearer token for a target, already read from its environment variable. */
   readonly token?: string;
+  /** A target's headers whose values came from the environment (backend.headerEnv). */
+  readonly secretHeaders?: Readonly<Record<string, string>>;
   /**
    * The client's timeout (the scenario's network.timeoutMs). Over HTTP undici enforces it (headers and body
    * timeouts, wall-clock ms); in-process, the network conditions apply it on the virtual clock.
@@ -167,7 +169,7 @@ export async function connectTarget(
     clock: createRealClock(),
     retryAfterScale: options.speed ?? 1,
     connections: config.connections ?? options.connections,
-    headers: config.headers,
+    headers: { ...config.headers, ...options.secretHeaders },
     token: options.token,
     headersTimeoutMs: options.timeoutMs,
     bodyTimeoutMs: options.timeoutMs,

@@ -75,6 +75,8 @@ export interface RunOptions {
   readonly ledgerSource?: LedgerSource | null;
   /** The target's bearer token, read from its environment variable by the caller. */
   readonly token?: string;
+  /** The target's headers read from the environment (backend.headerEnv), by the caller. */
+  readonly secretHeaders?: Readonly<Record<string, string>>;
   /** Stop early (Ctrl-C): no heal phase, a partial result marked interrupted. */
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: Progress) => void;
@@ -135,6 +137,7 @@ export async function runSimulation(
     outDir: options.outDir,
     ledgerSource,
     token: options.token,
+    secretHeaders: options.secretHeaders,
     timeoutMs: sim.network.timeoutMs,
     speed: realtime?.speed,
     synchronous: sim.sqliteSynchronous,

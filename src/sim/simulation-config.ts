@@ -88,6 +88,13 @@ export const TargetBackendConfigSchema = Type.Object(
     /** Name of the environment variable holding the bearer token (never the token itself). */
     tokenEnv: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
     headers: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 4096 }))),
+    /**
+     * Headers whose values are secrets: header name -> the environment variable holding the value. Read when
+     * the run starts; only the variable's name is recorded (summary.json, replay), as with tokenEnv.
+     */
+    headerEnv: Type.Optional(
+      Type.Record(Type.String(), Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
+    ),
     /** Where the server's rows can be read: the fake backend's URL, `sqlite:PATH` or a mysql:// DSN. */
     ledger: Type.Optional(Type.String({ minLength: 1 })),
     /** Table and columns of the ledger when it is a database (sqlite: or mysql:). */
@@ -209,6 +216,16 @@ export function resolveSimulation(config: SimulationConfig): ResolvedSimulation 
     for (const [name, value] of Object.entries(backend.headers ?? {})) {
       const problem = extraHeaderProblem(name, value);
       if (problem !== null) throw new ERR_SIM_CONFIG(`backend.headers.${name}`, problem);
+    }
+    const plain = new Set(Object.keys(backend.headers ?? {}).map((name) => name.toLowerCase()));
+    for (const name of Object.keys(backend.headerEnv ?? {})) {
+      const problem = extraHeaderProblem(name, '');
+      if (problem !== null) throw new ERR_SIM_CONFIG(`backend.headerEnv.${name}`, problem);
+      if (plain.has(name.toLowerCase()))
+        throw new ERR_SIM_CONFIG(
+          `backend.headerEnv.${name}`,
+          `${name} is in backend.headers too: give it once`,
+        );
     }
   }
   const distributions: [Distribution | undefined, string][] = [

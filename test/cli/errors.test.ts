@@ -198,6 +198,16 @@ describe('a bad flag: exit 2', () => {
     expectUsageError(injected, '--header: the value of X-A holds a control character');
     expectUsageError(token, '--header: Authorization cannot be set', '--token-env NAME');
     expect(token.stderr).not.toContain('s3cret');
+    const [unset, owned2] = await Promise.all([
+      syncsim([...target, '--header-env', 'X-Api-Key: SYNCSIM_UNSET_VARIABLE'], { cwd }),
+      syncsim([...target, '--header-env', 'Host: SOME_VARIABLE'], { cwd }),
+    ]);
+    // Read when the run starts, as --token-env's variable is: after the seed line.
+    expect(unset.code, transcript(unset)).toBe(2);
+    expect(unset.stderr).toContain(
+      'error: --header-env: the environment variable SYNCSIM_UNSET_VARIABLE (for X-Api-Key) is not set or is empty',
+    );
+    expectUsageError(owned2, '--header-env: Host cannot be set: it comes from the target URL');
     expectUsageError(
       file,
       'bad-header.json',

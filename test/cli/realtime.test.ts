@@ -4,6 +4,7 @@
  * sales the devices made, exit 0; the same with `--workers 2` (two generator threads, merged); then the
  * server stops cleanly on SIGTERM.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INVARIANT_THRESHOLDS } from '../../src/scenarios/builtin/common.ts';
@@ -74,8 +75,11 @@ beforeAll(async () => {
       'network.timeoutMs=600000',
       '--set',
       'thresholds=["invariants.lost == 0","invariants.stuck == 0"]',
+      // A header whose value is a secret: read from the environment, only the variable's name recorded.
+      '--header-env',
+      'X-Api-Key: SYNCSIM_TEST_API_KEY',
     ],
-    { cwd },
+    { cwd, env: { SYNCSIM_TEST_API_KEY: 'k3y-not-for-artifacts' } },
   );
   // Two load generators against one server, each checking its own devices' rows in its ledger. A server of
   // its own: device ids are the same in every run, so the rows of the runs above would read as phantoms.
@@ -144,6 +148,16 @@ describe('syncsim run --target <syncsim serve> --ledger <its URL> --speed 60', (
     expect(run.stderr).not.toContain('already holds rows');
     expect(rerun.stderr).toContain(`warning: the ledger ${url} (admin API) already holds rows of POS-0000`);
     expect(rerun.stderr).toContain("Check against a ledger that holds no other run's rows");
+  });
+
+  it('--header-env: the secret is sent, never written: summary.json names only its variable', () => {
+    expect(withoutLedger.code, transcript(withoutLedger)).toBeLessThan(2);
+    const text = readFileSync(join(cwd, 'no-ledger', 'summary.json'), 'utf8');
+    expect(text).not.toContain('k3y-not-for-artifacts');
+    const summary = JSON.parse(text) as Summary;
+    expect(summary.replay?.scenario).toMatchObject({
+      backend: { headerEnv: { 'X-Api-Key': 'SYNCSIM_TEST_API_KEY' } },
+    });
   });
 
   it('without --ledger the server-side invariants are "not checked": the threshold fails, a note says why', () => {

@@ -120,6 +120,28 @@ describe('runSimulation over HTTP', () => {
   }, 60_000);
 });
 
+describe('a target', () => {
+  it("gets the scenario's headers and those read from the environment (secretHeaders) on every request", async () => {
+    dir = tempDir('syncsim-connection-');
+    server = await scriptedServer((request, response) => {
+      if (request.method === 'GET') response.writeHead(404).end();
+      else response.writeHead(200).end('{"success":true,"data":{"results":[]}}');
+    });
+    connection = await connectTarget(
+      {
+        kind: 'target',
+        url: server.url,
+        headers: { 'X-Store': 'BRN-001' },
+        headerEnv: { 'X-Api-Key': 'KEY' },
+      },
+      { seed: 's', outDir: dir.path, connections: 1, secretHeaders: { 'X-Api-Key': 'k3y' } },
+    );
+    await connection.transport.postBatch(BODY);
+    const post = server.requests.find((r) => r.method === 'POST');
+    expect(post?.headers).toMatchObject({ 'x-store': 'BRN-001', 'x-api-key': 'k3y' });
+  });
+});
+
 describe('a target that cannot be reached', () => {
   it('fails the run with SYNCSIM_ERR_TARGET_UNREACHABLE before any device starts', async () => {
     dir = tempDir('syncsim-connection-');
