@@ -303,11 +303,15 @@ function violationBlock(violation: Violation, first: boolean): SafeHtml {
 
 function violationsSection(input: ReportInput): SafeHtml {
   const check = input.check;
-  if (check === undefined || check === null)
-    return html`<section id="violations"><h2>Violations</h2><p class="note">${noCheckNote(input)}</p></section>`;
+  const none = html`<section id="violations"><h2>Violations</h2><p class="ok">None: every sale checked out.</p></section>`;
+  if (check === undefined || check === null) {
+    const note = noCheckNote(input);
+    return note === null
+      ? none
+      : html`<section id="violations"><h2>Violations</h2><p class="note">${note}</p></section>`;
+  }
   const violations = allViolations(check);
-  if (violations.length === 0)
-    return html`<section id="violations"><h2>Violations</h2><p class="ok">None: every sale checked out.</p></section>`;
+  if (violations.length === 0) return none;
   const kinds = [...new Set(violations.map((v) => v.kind))];
   const groups = kinds.map((kind) => {
     const examples = violations.filter((v) => v.kind === kind);

@@ -189,7 +189,8 @@ export function renderMarkdown(input: ReportInput, options: MarkdownOptions): st
 
   lines.push('## Violations', '');
   if (input.check === undefined || input.check === null) {
-    lines.push(e(noCheckNote(input)), '');
+    const note = noCheckNote(input);
+    lines.push(note === null ? 'None.' : e(note), '');
   } else {
     const violations = oneOfEachKindFirst(allViolations(input.check));
     const max = options.maxViolations ?? 3;

@@ -55,8 +55,10 @@ export function allViolations(check: CheckResult | null | undefined): Violation[
   return VIOLATION_KINDS.flatMap((kind) => check.examples[kind] ?? []);
 }
 
-/** Where the examples of a merged result are. */
-export function noCheckNote(input: ReportInput): string {
+/** Where the examples of a merged result are; null when there is none to see (every invariant checked, 0). */
+export function noCheckNote(input: ReportInput): string | null {
+  const { invariants } = input.summary;
+  if (invariants.checked && INVARIANT_KINDS.every((kind) => invariants[kind] === 0)) return null;
   const shards = input.shards ?? [];
   return shards.length === 0
     ? 'Examples and traces are not part of a merged result: see the shards’ reports.'

@@ -174,6 +174,19 @@ describe('report.html', () => {
     expect(findAll(root, 'svg')).toHaveLength(CHART_IDS.length);
   });
 
+  it('a merged result with every invariant checked and 0 says None, as one run does', () => {
+    const { summary, metrics } = run.result;
+    const clean = { ...summary.invariants, lost: 0, duplicated: 0, phantom: 0, mismatched: 0, stuck: 0 };
+    const merged = renderHtml(
+      { summary: { ...summary, invariants: { ...clean, collided: 0, unsound: 0 } }, metrics, shards: ['s0'] },
+      { dir: 'm' },
+    );
+    const section = findAll(parseMarkup(merged, { html: true }), 'section').find(
+      (s) => s.attributes.id === 'violations',
+    )!;
+    expect(textOf(section)).toContain('None: every sale checked out.');
+  });
+
   it('renders a run without any traffic: empty charts say so', () => {
     const { summary, metrics } = run.result;
     const nothing = encodeHistogram(createHistogram());
