@@ -13,9 +13,16 @@ export function toMajor(minor: Minor): number {
   return minor / MINOR_PER_MAJOR;
 }
 
-/** Converts a wire amount to minor units, or returns null when it is not a finite amount with at most two decimals. */
+/**
+ * Converts a wire amount to minor units, or returns null when it is not an amount with at most two decimals
+ * (or too large to count in cents exactly). Float noise of a client's arithmetic (0.1 + 0.2 sent as
+ * 0.30000000000000004) is those cents: the distance to whole cents may be a few units in the last place
+ * (2^-49 of the amount: a tenth of a cent at a trillion). The tolerance used to be a billionth of the amount,
+ * which let a real third decimal through above ~10 million (12345678.905).
+ */
 export function toMinor(major: number): Minor | null {
-  if (!Number.isFinite(major)) return null;
-  const minor = Math.round(major * MINOR_PER_MAJOR);
-  return Math.abs(minor / MINOR_PER_MAJOR - major) < 1e-9 * Math.max(1, Math.abs(major)) ? minor : null;
+  const scaled = major * MINOR_PER_MAJOR;
+  const minor = Math.round(scaled);
+  if (!Number.isSafeInteger(minor)) return null;
+  return Math.abs(scaled - minor) <= Math.abs(scaled) * 2 ** -49 ? minor : null;
 }

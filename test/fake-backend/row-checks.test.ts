@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toMajor } from '../../src/core/money.ts';
+import { toMajor, toMinor } from '../../src/core/money.ts';
 import type { SyncTransaction } from '../../src/core/protocol.ts';
 import { checkTransaction, lineAmount } from '../../src/fake-backend/row-checks.ts';
 import { makeTransaction } from './helpers.ts';
@@ -41,6 +41,24 @@ describe('row checks', () => {
     const tx = makeTransaction();
     // 0.1 + 0.2 = 0.30000000000000004 is 30 cents for toMinor, so the totals are checked with 30.
     expect(checkTransaction({ ...tx, discount_total: 0.1 + 0.2, grand_total: 33000.8 })).toBeNull();
+  });
+
+  it('refuses a third decimal however large the amount, and a crumb of a cent', () => {
+    for (const amount of [12_345_678.905, 123_456_789.123, 99_999_999_999.999, 1e-10, 1e300]) {
+      const tx = makeTransaction();
+      const item = { ...tx.items[0]!, quantity: 1, price: amount, subtotal: amount };
+      const odd = {
+        ...tx,
+        items: [item],
+        subtotal: amount,
+        discount_total: 0,
+        tax_total: 0,
+        grand_total: amount,
+      };
+      expect(checkTransaction(odd), String(amount)).toContain('is not a whole number of cents');
+    }
+    expect(toMinor(12_345_678.9)).toBe(1_234_567_890);
+    expect(toMinor(99_999_999_999.99)).toBe(9_999_999_999_999);
   });
 
   it('accepts emoji and other well-formed unicode', () => {
