@@ -35,9 +35,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function integerParam(raw: unknown, field: string, min: number, max: number): Parsed<number | undefined> {
   if (raw === undefined) return { ok: true, value: undefined };
-  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) {
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw)) {
     return { ok: false, field, message: `${field} must be a whole number` };
   }
+  // Compared as a number even when it has more digits than a safe integer: then it is simply too large.
   const value = Number(raw);
   if (value < min || value > max)
     return { ok: false, field, message: `${field} must be between ${min} and ${max}` };

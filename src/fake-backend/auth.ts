@@ -20,7 +20,10 @@ export function authProblem(token: string | null, header: string | undefined): s
 export function authHook(ctx: BackendContext) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const why = authProblem(ctx.options.token, request.headers.authorization);
-    if (why !== null)
+    if (why !== null) {
+      // RFC 9110: a 401 names the scheme it wants.
+      reply.header('www-authenticate', 'Bearer');
       sendProblem(reply, problem(new UnauthorizedError(why), { field: 'headers/authorization' }));
+    }
   };
 }

@@ -87,7 +87,8 @@ export function problemFor(error: unknown, request: FastifyRequest): Problem {
 export function errorHandler(ctx: BackendContext) {
   return (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     // A client that went away mid-body: nobody will read an answer, but the reply still has to be finished.
-    if (request.raw.aborted || request.raw.destroyed) ctx.counters.aborted++;
+    // Not `destroyed` alone: Node destroys every request once its body is read, so a bad body counted too.
+    if (!request.raw.complete && (request.raw.aborted || request.raw.destroyed)) ctx.counters.aborted++;
     const p = problemFor(error, request);
     if (p.status >= 500) request.log.error({ err: error }, 'batch-sync backend error');
     return sendProblem(reply, p);

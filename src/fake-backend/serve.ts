@@ -94,6 +94,12 @@ function readToken(name: string, io: ServeIo): string {
       `--token-env ${name}: the environment variable ${name} is not set or empty`,
     ]);
   }
+  // A header value loses its outer spaces on the way and cannot hold a control character: no client could
+  // ever send such a token.
+  if (token !== token.trim() || !/^[\x21-\x7e\x80-\xff ]+$/.test(token))
+    throw new InvalidOptionsError([
+      `--token-env ${name}: the token has leading or trailing spaces or a control character: no client could send it`,
+    ]);
   return token;
 }
 

@@ -325,6 +325,10 @@ describe('bad input (real HTTP)', () => {
     await stillServes();
     await expect.poll(() => backend.counters().aborted, { timeout: 10_000 }).toBe(1);
     expect(backend.ledger.count()).toBe(1);
+    // A body read whole and refused is no abort.
+    const refused = await postOverHttp(server.client, BATCH_PATH, '{}');
+    expect(refused).toMatchObject({ kind: 'response', status: 400 });
+    expect(backend.counters().aborted).toBe(1);
   });
 
   it('a body over the limit, declared up front', async () => {

@@ -162,7 +162,9 @@ describe('batch sync route (in-process)', () => {
     it('401 without the bearer token or with a wrong one, 200 with it', async () => {
       const b = await backend({ token: 's3cret' });
       const body = batchBody(makeSales(1));
-      expect(errorOf(expectResponse(await injectBatch(b, body), 401))).toMatchObject({
+      const refused = expectResponse(await injectBatch(b, body), 401);
+      expect(refused.headers['www-authenticate']).toBe('Bearer');
+      expect(errorOf(refused)).toMatchObject({
         code: 'SYNCSIM_ERR_BACKEND_UNAUTHORIZED',
         field: 'headers/authorization',
         message: expect.stringContaining('headers/authorization is missing'),

@@ -74,6 +74,17 @@ describe('serve', () => {
     }
   });
 
+  it('refuses a token no client could send: outer spaces, a control character', async () => {
+    for (const token of ['abc ', ' abc', 'a\nb']) {
+      await expect(
+        startServer(
+          { port: 0, db: ':memory:', tokenEnv: 'SYNC_TOKEN' },
+          { env: { SYNC_TOKEN: token }, readFile: () => '' },
+        ),
+      ).rejects.toMatchObject({ message: expect.stringContaining('no client could send it') });
+    }
+  });
+
   it('explains a port it cannot take', async () => {
     const first = await startServer({ port: 0, db: ':memory:' }, { env: {}, readFile: () => '' });
     try {
