@@ -26,6 +26,9 @@ import {
 } from './options.ts';
 import { type Ledger, openLedger } from './storage.ts';
 
+/** How long a client has to send its whole request over HTTP. */
+export const REQUEST_TIMEOUT_MS = 60_000;
+
 export interface BackendRuntime {
   /** Every delay and every time read of the backend goes through this clock (virtual in simulations). */
   readonly clock: Clock;
@@ -93,6 +96,8 @@ export async function buildBackend(
   const app = Fastify({
     logger: options.logLevel === 'silent' ? false : { level: options.logLevel },
     bodyLimit: DEFAULT_BODY_LIMIT,
+    // A client that sends its request a byte at a time must not hold a connection (and a shutdown) forever.
+    requestTimeout: REQUEST_TIMEOUT_MS,
     // Strict: no type coercion, no defaults, nothing removed; the body is validated as sent.
     ajv: {
       customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: false },

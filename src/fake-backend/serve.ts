@@ -140,21 +140,37 @@ export interface RunningServer {
 export async function startServer(
   partial: Partial<ServeOptions> = {},
   io: ServeIo = processIo,
-  clock: Clock = createRealClock(partial.speed ?? 1),
+  given?: Clock,
 ): Promise<RunningServer> {
   const options: ServeOptions = { ...DEFAULT_SERVE_OPTIONS, ...partial };
-  const backend = await buildBackend(backendOptionsForServe(options, io), { clock });
+  // A clock of its own is disposed on close: a handler still sleeping (a slow-response fault) must not keep
+  // the process alive after the server has stopped.
+  const own = given === undefined ? createRealClock(options.speed ?? 1) : null;
+  const clock = given ?? (own as Clock);
+  const close = async (): Promise<void> => {
+    try {
+      await backend.close();
+    } finally {
+      own?.dispose();
+    }
+  };
+  const backend = await buildBackend(backendOptionsForServe(options, io), { clock }).catch(
+    (error: unknown) => {
+      own?.dispose();
+      throw error;
+    },
+  );
   let url: string;
   try {
     url = await backend.app.listen({ host: options.host, port: options.port });
   } catch (error) {
-    await backend.close();
+    await close();
     throw new ListenError(options.host, options.port, messageOf(error));
   }
   return {
     url,
     backend,
-    close: () => backend.close(),
+    close,
     closeConnections: () => backend.app.server.closeAllConnections(),
   };
 }

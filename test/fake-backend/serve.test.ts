@@ -134,6 +134,41 @@ describe('serve', () => {
     expect(signals.listenerCount('SIGTERM') + signals.listenerCount('SIGINT')).toBe(0);
   });
 
+  it('as a process: a second SIGTERM cuts a request that would take an hour, and the process exits', async () => {
+    dir = tempDir();
+    const fixture = fileURLToPath(new URL('./fixtures/serve-child.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir.file('hour.sqlite'), '3600000'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const url = await new Promise<string>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /listening on (http:\/\/\S+)/.exec(stdout);
+        if (match) resolve(match[1]!);
+      });
+    });
+    const inFlight = postOverHttp(clientFor(url), BATCH_PATH, batchBody(makeSales(1)));
+    const admin = clientFor(url);
+    await expect
+      .poll(
+        async () => {
+          const response = await admin.request({ path: '/__syncsim/counters', method: 'GET' });
+          return (JSON.parse(await response.body.text()) as { inFlight: number }).inFlight;
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(1);
+    child.kill('SIGTERM');
+    await expect.poll(() => stdout, { timeout: 10_000 }).toContain('finishing requests in flight');
+    child.kill('SIGTERM');
+    expect(await inFlight).toMatchObject({ kind: 'error' });
+    // The handler's hour-long sleep no longer holds the process once the server has stopped.
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('exited on SIGTERM');
+  }, 30_000);
+
   it('as a process: SIGTERM with a request in flight loses nothing and exits cleanly', async () => {
     dir = tempDir();
     const file = dir.file('child.sqlite');
