@@ -104,6 +104,8 @@ export class BatchSyncService {
   private batchSequence = 0;
   /** Rows per request after timeouts (shrinkBatchOnTimeout); null: the policy's maxBatchSize. */
   private timeoutLimit: number | null = null;
+  /** Rows start-up recovery holds: the lease must not release them before it does. */
+  private heldFromLease: readonly number[] = [];
 
   constructor(deps: BatchSyncDeps) {
     this.deps = deps;
@@ -119,7 +121,8 @@ export class BatchSyncService {
    */
   async syncPendingTransactions(deviceId: string): Promise<SyncRunReport> {
     const { store, policy } = this.deps;
-    if (policy.syncingLeaseMs !== null) await store.releaseExpiredLeases(policy.syncingLeaseMs);
+    if (policy.syncingLeaseMs !== null)
+      await store.releaseExpiredLeases(policy.syncingLeaseMs, this.heldFromLease);
 
     let batchLimit = this.timeoutLimit ?? policy.maxBatchSize;
     let sent = 0;
@@ -152,6 +155,11 @@ export class BatchSyncService {
       if (batchLimit === null) break;
     }
     return { sent, synced, failed, requests, failure: null };
+  }
+
+  /** The rows start-up recovery holds until the dead app's last request can no longer be answered. */
+  holdFromLease(rowIds: readonly number[]): void {
+    this.heldFromLease = rowIds;
   }
 
   /** A tenth more rows per request (one at least), back to the policy's limit once it is reached. */

@@ -51,22 +51,23 @@ export class OfflineSyncService {
   /**
    * App start: start-up recovery, if the policy has it. The connectivity plugin then reports the state.
    * The dead app's last request may still be at the server: resent at once, it could race its twin there (a
-   * backend that checks, then inserts, stores both). So rows claimed within one request timeout of the start
-   * go back when that timeout has passed, and older ones at once.
+   * backend that checks, then inserts, stores both). So the rows `syncing` at start go back to `pending` once
+   * one request timeout has passed on this process's own clock, and the lease leaves them alone meanwhile:
+   * their claim times are the device's wall clock, which a jump around the crash makes read as old or new.
    */
   async initialize(): Promise<void> {
     if (!this.deps.policy.recoverSyncingOnStart) return;
-    const { store, clock, requestTimeoutMs } = this.deps;
-    const startedAt = clock.now();
-    await store.releaseSyncingClaimedBy(startedAt - requestTimeoutMs);
-    if ((await store.getStatistics()).syncing === 0) return;
-    void clock.sleep(requestTimeoutMs).then(() => this.recoverLastClaims(startedAt));
+    const { store, batchSync, clock, requestTimeoutMs } = this.deps;
+    const held = store.syncingRowIds();
+    if (held.length === 0) return;
+    batchSync.holdFromLease(held);
+    void clock.sleep(requestTimeoutMs).then(() => this.recoverHeld(held));
   }
 
-  private async recoverLastClaims(startedAt: number): Promise<void> {
+  private async recoverHeld(held: readonly number[]): Promise<void> {
     try {
-      if ((await this.deps.store.releaseSyncingClaimedBy(startedAt)) > 0 && this.online)
-        await this.start('startup');
+      this.deps.batchSync.holdFromLease([]);
+      if ((await this.deps.store.releaseSyncingRows(held)) > 0 && this.online) await this.start('startup');
     } catch (error) {
       this.logger.error(
         { tag: 'sync', deviceId: this.deps.deviceId, error: messageOf(error) },

@@ -344,29 +344,37 @@ export class TransactionLocalService {
    * Puts back rows that have been `syncing` longer than the lease. A claim stamped in the future means the
    * device clock went back since: the lease cannot be judged, so the row is released too.
    */
-  async releaseExpiredLeases(leaseMs: number): Promise<number> {
+  async releaseExpiredLeases(leaseMs: number, except: readonly number[] = []): Promise<number> {
     const now = this.deps.clock.now();
     const rows = this.db
       .statement(
         `UPDATE transaction_local SET sync_status = 'pending', claimed_at = NULL, last_error = 'lease expired'
          WHERE sync_status = 'syncing' AND (claimed_at IS NULL OR claimed_at <= ? OR claimed_at > ?)
-         RETURNING id, offline_id`,
+         AND id NOT IN (SELECT value FROM json_each(?)) RETURNING id, offline_id`,
       )
-      .all(now - leaseMs, now);
+      .all(now - leaseMs, now, JSON.stringify(except));
     return this.released(rows, 'lease-expired');
   }
 
+  /** The ids of the rows `syncing` now: at start-up, the dead process's claims. */
+  syncingRowIds(): number[] {
+    return this.db
+      .statement(`SELECT id FROM transaction_local WHERE sync_status = 'syncing'`)
+      .pluck()
+      .all() as number[];
+  }
+
   /**
-   * Start-up recovery: `syncing` rows claimed at or before `cutoff` (device clock), or never stamped, go back to
-   * `pending`. A fresh process has nothing in flight itself, but the dead one's last request may still be.
+   * Start-up recovery: these rows, if still `syncing`, go back to `pending`. A fresh process has nothing in
+   * flight itself; the caller waits until the dead one's last request cannot be answered any more.
    */
-  async releaseSyncingClaimedBy(cutoff: number): Promise<number> {
+  async releaseSyncingRows(rowIds: readonly number[]): Promise<number> {
     const rows = this.db
       .statement(
         `UPDATE transaction_local SET sync_status = 'pending', claimed_at = NULL, last_error = 'recovered at start-up'
-         WHERE sync_status = 'syncing' AND (claimed_at IS NULL OR claimed_at <= ?) RETURNING id, offline_id`,
+         WHERE id IN (SELECT value FROM json_each(?)) AND sync_status = 'syncing' RETURNING id, offline_id`,
       )
-      .all(cutoff);
+      .all(JSON.stringify(rowIds));
     return this.released(rows, 'startup');
   }
 

@@ -51,6 +51,11 @@ export interface HarnessError {
   readonly error: string;
 }
 
+/** The app's request timeout on the scenario's clock: the network's is wall time, as undici's is. */
+export function requestTimeoutInScenario(sim: ResolvedSimulation, speed: number): number {
+  return (sim.network.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) * speed;
+}
+
 export class DeviceFleet {
   readonly devices: readonly VirtualDevice[];
   readonly harnessErrors: HarnessError[] = [];
@@ -109,8 +114,7 @@ export class DeviceFleet {
           speed: options.speed,
         }),
         policy: options.policy,
-        // The network's timeout is wall time, as undici's is: scenario time runs `speed` times faster.
-        requestTimeoutMs: (sim.network.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) * (options.speed ?? 1),
+        requestTimeoutMs: requestTimeoutInScenario(sim, options.speed ?? 1),
         crashes: selects(sim.crashes.appliesTo, identity) ? sim.crashes.config : NO_CRASHES,
         listener,
         logger: options.logger,

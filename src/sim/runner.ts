@@ -20,7 +20,7 @@ import {
 } from './backend-connection.ts';
 import { createCatalog } from './catalog.ts';
 import { type CheckResult, InvariantCheck } from './checker.ts';
-import { DeviceFleet, type HarnessError } from './device-fleet.ts';
+import { DeviceFleet, type HarnessError, requestTimeoutInScenario } from './device-fleet.ts';
 import { ERR_RUN_STORAGE } from './errors.ts';
 import { deviceIdentity, shardIndices } from './fleet.ts';
 import { GeneratorMeter } from './generator-meter.ts';
@@ -379,6 +379,11 @@ async function runPhases(fleet: DeviceFleet, context: PhaseContext): Promise<Pha
 
   phase = 'heal';
   const healStartMs = clock.monotonic();
+  // Start-up recovery holds a restarted device's last claims for one request timeout (wall time: `speed` times
+  // longer on the scenario clock), then sends them: the heal gives them that long and another timeout to sync.
+  const recoveryMs = policyFromConfig(sim.policy).recoverSyncingOnStart
+    ? 2 * requestTimeoutInScenario(sim, context.realtime?.speed ?? 1)
+    : 0;
   connection.heal();
   fleet.heal();
   progress();
@@ -389,7 +394,7 @@ async function runPhases(fleet: DeviceFleet, context: PhaseContext): Promise<Pha
   };
   if (!converged) clock.schedule(HEAL_CHECK_MS, check);
   await advance(clock, virtualClock, {
-    untilMs: healStartMs + sim.heal.maxMs,
+    untilMs: healStartMs + Math.max(sim.heal.maxMs, recoveryMs),
     stop: () => converged || halted(),
   });
   // Work that finished at the deadline's instant, after the last periodic look, counts: a fleet settled when

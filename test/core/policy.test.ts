@@ -194,15 +194,23 @@ describe('recoverSyncingOnStart', () => {
     expect(d.events.some((e) => e.type === 'rows-released' && e.reason === 'startup')).toBe(true);
   });
 
-  it('true: rows claimed longer than a request timeout before the start go back at once', async () => {
-    const d = device(resolvePolicy('seed', { recoverSyncingOnStart: true }));
-    await d.sales(2);
-    d.transport.failNext(failures.reset());
-    await expect(d.syncOnce()).rejects.toBeInstanceOf(TransportError);
-    d.restart();
-    await d.clock.advance(DEFAULT_REQUEST_TIMEOUT_MS);
-    await d.start(true);
-    expect(await d.stats()).toMatchObject({ syncing: 0, synced: 2 });
+  it('true: the wait is on the new process own clock, whatever the device clock did around the crash', async () => {
+    for (const jumpMs of [-3_600_000, 3_600_000]) {
+      const d = createDevice(dir, { policy: HARDENED_POLICY, file: dir.file(`jump${jumpMs}.sqlite`) });
+      await d.sales(2);
+      d.transport.failNext(failures.reset());
+      d.armCrash('after-send');
+      await d.syncOnce().catch(() => {});
+      d.restart();
+      // The wall clock jumps an hour (claims then read as far in the past, or in the future).
+      d.clock.shiftWall(jumpMs);
+      await d.start(true);
+      await d.core.sync.syncNow();
+      expect(await d.stats(), `jump ${jumpMs}`).toMatchObject({ syncing: 2, synced: 0 });
+      await d.clock.advance(DEFAULT_REQUEST_TIMEOUT_MS);
+      await settle();
+      expect(await d.stats(), `jump ${jumpMs}`).toMatchObject({ syncing: 0, synced: 2 });
+    }
   });
 });
 

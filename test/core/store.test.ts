@@ -538,7 +538,7 @@ describe('batchUpdateSyncStatus', () => {
   });
 });
 
-describe('markFailed, releaseToPending, releaseExpiredLeases, releaseSyncingClaimedBy', () => {
+describe('markFailed, releaseToPending, releaseExpiredLeases, releaseSyncingRows', () => {
   it('markFailed marks the named rows failed with the reason', async () => {
     const d = device(HARDENED_POLICY);
     const [a, b] = await d.sales(2);
@@ -612,19 +612,17 @@ describe('markFailed, releaseToPending, releaseExpiredLeases, releaseSyncingClai
     expect((await statusOf(d, row!)).syncStatus).toBe('pending');
   });
 
-  it('releaseSyncingClaimedBy puts back the syncing rows claimed by then, and leaves the others', async () => {
+  it('syncingRowIds and releaseSyncingRows: the given rows still syncing go back, no others', async () => {
     const d = device(HARDENED_POLICY);
     const rows = await d.sales(5);
     await d.core.store.claimPending(rows.slice(0, 3));
     await d.core.store.markFailed([rows[2]!.offlineId], 'no');
-    const claimedAt = d.clock.now();
-    d.clock.shiftWall(1_000);
+    const held = d.core.store.syncingRowIds();
+    expect(held).toEqual([rows[0]!.id, rows[1]!.id]);
     await d.core.store.claimPending(rows.slice(4));
-    // Claimed a second later: not yet.
-    expect(await d.core.store.releaseSyncingClaimedBy(claimedAt)).toBe(2);
+    // The failed row and a row claimed later are not among them.
+    expect(await d.core.store.releaseSyncingRows([...held, rows[2]!.id])).toBe(2);
     expect(await d.stats()).toMatchObject({ pending: 3, syncing: 1, failed: 1 });
-    expect(await d.core.store.releaseSyncingClaimedBy(claimedAt + 1_000)).toBe(1);
-    expect(await d.stats()).toMatchObject({ pending: 4, syncing: 0, failed: 1 });
     expect((await statusOf(d, rows[0]!)).lastError).toBe('recovered at start-up');
     expect(d.events).toContainEqual({
       type: 'rows-released',

@@ -29,6 +29,7 @@ import {
 
 const EPOCH = Date.parse('2026-03-02T12:00:00+07:00');
 const RESTART_AFTER_MS = 30_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 const CATALOG = await createCatalog('device-test');
 const WORKLOAD = resolveWorkloadConfig();
 
@@ -102,7 +103,7 @@ async function harness(options: {
       crashRandom: options.crashRandom,
       transport,
       policy: options.policy,
-      requestTimeoutMs: 30_000,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
       crashes: {
         probability: 0.5,
         points: options.points,
@@ -231,9 +232,10 @@ describe.each(CRASH_CASES)(
       expect(h.backend.ledger.count()).toBe(3);
       h.device.shutdown();
       expect(integrityOf(h.device.path)).toBe('ok');
-      // The recovery was the restart's: the rows went back to pending at the restart instant.
+      // The recovery was the restart's: the rows went back to pending one request timeout after it (the dead
+      // app's request could be answered until then).
       const released = h.events.find((entry) => entry.event.type === 'rows-released');
-      expect(released?.atMs).toBe(10_000 + RESTART_AFTER_MS);
+      expect(released?.atMs).toBe(10_000 + RESTART_AFTER_MS + REQUEST_TIMEOUT_MS);
       expect(h.unexpected).toEqual([]);
     });
   },
