@@ -23,9 +23,11 @@ const Identifier = Type.String({ minLength: 1, maxLength: LIMITS.identifier });
 const Label = Type.String({ minLength: 1, maxLength: 32 });
 const Amount = Type.Number({ minimum: 0, maximum: 1e12 });
 const Timestamp = Type.String({ format: 'date-time', maxLength: 40 });
+/** An id a database column holds exactly: past 2^53 a JSON number is no longer the id that was sent. */
+const Id = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 
 export const SyncItemSchema = Type.Object({
-  product_id: Type.Integer({ minimum: 0 }),
+  product_id: Id,
   product_name: Type.String({ minLength: 1, maxLength: LIMITS.text }),
   quantity: Type.Number({ exclusiveMinimum: 0, maximum: 1e6 }),
   price: Amount,
@@ -37,7 +39,7 @@ export const SyncTransactionSchema = Type.Object({
   offline_reference: Identifier,
   device_id: Identifier,
   branch_code: Identifier,
-  id_user_apps: Type.Integer({ minimum: 0 }),
+  id_user_apps: Id,
   grand_total: Amount,
   subtotal: Amount,
   discount_total: Amount,

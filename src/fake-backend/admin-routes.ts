@@ -33,6 +33,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The path a fault plan's first problem names (`body/phases/0/lostAck/rate must be <= 1`), else `body`. */
+function firstField(problems: unknown): string {
+  const first =
+    Array.isArray(problems) && typeof problems[0] === 'string' ? problems[0].split(' ')[0] : undefined;
+  return first?.startsWith('body') === true ? first : 'body';
+}
+
 function integerParam(raw: unknown, field: string, min: number, max: number): Parsed<number | undefined> {
   if (raw === undefined) return { ok: true, value: undefined };
   if (typeof raw !== 'string' || !/^\d+$/.test(raw)) {
@@ -112,8 +119,11 @@ export function adminRoutes(ctx: BackendContext, reset: () => void) {
         return reply.send(faultView(ctx.faults.setPlan(request.body, 'body')));
       } catch (error) {
         if (!isSyncsimError(error)) throw error;
-        // The message names the field; report it as a bad body, like a schema violation on the batch route.
-        return sendProblem(reply, problem(new BadRequestError(error.message), { field: 'body' }));
+        // A bad body, like a schema violation on the batch route, with the path of its first problem.
+        return sendProblem(
+          reply,
+          problem(new BadRequestError(error.message), { field: firstField(error.args[1]) }),
+        );
       }
     });
 

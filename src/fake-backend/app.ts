@@ -16,7 +16,7 @@ import { createCapacity } from './capacity.ts';
 import type { BackendContext } from './context.ts';
 import { type BackendCounters, emptyCounters, snapshotCounters } from './counters.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
-import { InvalidJsonError } from './errors.ts';
+import { InvalidJsonError, UnsupportedEncodingError } from './errors.ts';
 import { createFaultController, type FaultState } from './faults.ts';
 import {
   type BackendOptions,
@@ -55,10 +55,16 @@ export interface Backend {
 
 /** JSON bodies only: text/plain and the rest get 415. Our own parser, so malformed JSON gets our error. */
 function parseJson(
-  _request: FastifyRequest,
+  request: FastifyRequest,
   body: string,
   done: (error: Error | null, value?: unknown) => void,
 ): void {
+  // A compressed body would be read as text and answered "not JSON": say what is wrong instead.
+  const encoding = request.headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    done(new UnsupportedEncodingError(JSON.stringify(encoding).slice(0, 80)));
+    return;
+  }
   try {
     done(null, JSON.parse(body));
   } catch (error) {

@@ -55,9 +55,16 @@ function codeOf(error: Error): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** The part of the request a parsing error is about. */
+const FIELD_BY_CODE: Readonly<Record<string, string>> = {
+  SYNCSIM_ERR_BACKEND_INVALID_JSON: 'body',
+  SYNCSIM_ERR_BACKEND_UNSUPPORTED_ENCODING: 'headers/content-encoding',
+};
+
 export function problemFor(error: unknown, request: FastifyRequest): Problem {
   if (isSyncsimError(error)) {
-    return problem(error, error.code === 'SYNCSIM_ERR_BACKEND_INVALID_JSON' ? { field: 'body' } : {});
+    const field = FIELD_BY_CODE[error.code];
+    return problem(error, field === undefined ? {} : { field });
   }
   if (error instanceof Error) {
     const validation = Reflect.get(error, 'validation');

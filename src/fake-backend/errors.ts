@@ -32,6 +32,11 @@ export const UnsupportedMediaTypeError = defineError(
   'protocol',
   (contentType: string) => `content-type must be application/json, got ${contentType}`,
 );
+export const UnsupportedEncodingError = defineError(
+  'SYNCSIM_ERR_BACKEND_UNSUPPORTED_ENCODING',
+  'protocol',
+  (encoding: string) => `content-encoding must be identity (the body as it is), got ${encoding}`,
+);
 export const UnauthorizedError = defineError(
   'SYNCSIM_ERR_BACKEND_UNAUTHORIZED',
   'protocol',
@@ -109,6 +114,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   SYNCSIM_ERR_BACKEND_BODY_TOO_LARGE: 413,
   SYNCSIM_ERR_BACKEND_TOO_MANY_ROWS: 413,
   SYNCSIM_ERR_BACKEND_UNSUPPORTED_MEDIA_TYPE: 415,
+  SYNCSIM_ERR_BACKEND_UNSUPPORTED_ENCODING: 415,
   SYNCSIM_ERR_BACKEND_OVERLOADED: 429,
   SYNCSIM_ERR_BACKEND_INJECTED_FAULT: 500,
   SYNCSIM_ERR_BACKEND_CRASHED: 500,

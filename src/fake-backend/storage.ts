@@ -7,7 +7,7 @@
  * SELECT and the INSERT, a clock.sleep: exactly the race a backend without a unique index has.
  */
 import Database from 'better-sqlite3';
-import { messageOf } from '../core/errors.ts';
+import { isStorageFailure, messageOf } from '../core/errors.ts';
 import type { Clock } from '../core/ports.ts';
 import type { LedgerEntry, SyncItem, SyncTransaction } from '../core/protocol.ts';
 import { StorageError } from './errors.ts';
@@ -280,7 +280,8 @@ function openDatabase(options: StorageOptions): Database.Database {
       db.pragma(
         `synchronous = ${options.synchronous === 'off' ? 'OFF' : options.journal === 'wal' ? 'NORMAL' : 'FULL'}`,
       );
-      db.pragma('busy_timeout = 5000');
+      // A lock held by another process blocks this thread while SQLite waits: keep the wait short.
+      db.pragma('busy_timeout = 1000');
     }
     if (options.cacheKib !== null) db.pragma(`cache_size = ${-options.cacheKib}`);
     return db;
@@ -342,6 +343,22 @@ export function openLedger(options: StorageOptions, clock: Clock): Ledger {
   );
 
   const clearAll = db.transaction(() => clearTable(db));
+
+  /**
+   * A write the database refuses for a reason outside this server (another process holds the file, the disk is
+   * full): a 503 naming the file, not a 500 "bug" with a stack trace.
+   */
+  const guard = <T>(write: () => T): T => {
+    try {
+      return write();
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED')
+        throw new StorageError(options.file, 'the ledger is locked by another process', { cause: error });
+      if (isStorageFailure(error)) throw new StorageError(options.file, messageOf(error), { cause: error });
+      throw error;
+    }
+  };
 
   let closed = false;
   const ensureOpen = (): void => {
@@ -444,19 +461,19 @@ export function openLedger(options: StorageOptions, clock: Clock): Ledger {
     async commitBatch(rows) {
       ensureOpen();
       if (rows.length === 0) return [];
-      if (options.dedupe !== 'check-then-insert') return writeAll(rows, receivedAt());
-      const checks = checkAll(rows);
+      if (options.dedupe !== 'check-then-insert') return guard(() => writeAll(rows, receivedAt()));
+      const checks = guard(() => checkAll(rows));
       await clock.sleep(options.checkGapMs);
       ensureOpen();
-      return insertChecked(rows, checks, receivedAt());
+      return guard(() => insertChecked(rows, checks, receivedAt()));
     },
     async commitRow(row) {
       ensureOpen();
-      if (options.dedupe !== 'check-then-insert') return writeOneTx(row, receivedAt());
-      const found = existing(row);
+      if (options.dedupe !== 'check-then-insert') return guard(() => writeOneTx(row, receivedAt()));
+      const found = guard(() => existing(row));
       await clock.sleep(options.checkGapMs);
       ensureOpen();
-      return found ?? insertNewTx(row, receivedAt());
+      return found ?? guard(() => insertNewTx(row, receivedAt()));
     },
     page(query = {}) {
       const limit = Math.min(Math.max(1, Math.floor(query.limit ?? DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE);

@@ -166,6 +166,7 @@ describe('admin API', () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({
       code: 'SYNCSIM_ERR_BACKEND_BAD_REQUEST',
+      field: 'body/phases/0/lostAck/rate',
       message: expect.stringContaining('body/phases/0/lostAck/rate must be <= 1'),
     });
     expect((await b.app.inject({ url: '/__syncsim/faults' })).json().plan).toEqual(plan);

@@ -98,6 +98,12 @@ const cases: Case[] = [
     message: 'body/transactions/0/id_user_apps must be integer',
   },
   {
+    name: 'an id past the safe integers (1e300): no longer the id that was sent',
+    body: withSale({ id_user_apps: 7 }).replace('"id_user_apps":7', '"id_user_apps":1e300'),
+    status: 400,
+    message: 'body/transactions/0/id_user_apps must be <= 9007199254740991',
+  },
+  {
     name: 'a numeric string',
     body: withSale({ grand_total: '33000' }),
     status: 400,
@@ -178,6 +184,14 @@ const cases: Case[] = [
     headers: { 'content-type': 'application/jsonx' },
     status: 415,
   },
+  {
+    name: 'a compressed body (gzip), which it does not read',
+    body: batchBody([sale]),
+    headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    status: 415,
+    code: 'SYNCSIM_ERR_BACKEND_UNSUPPORTED_ENCODING',
+    message: 'content-encoding must be identity (the body as it is), got "gzip"',
+  },
 ];
 
 describe('bad input (in-process)', () => {
@@ -206,6 +220,19 @@ describe('bad input (in-process)', () => {
     if (message instanceof RegExp) expect(JSON.parse(outcome.body).message).toMatch(message);
     expect(outcome.body).not.toMatch(/at .*\.ts:\d+/); // never a stack trace
     await stillServes();
+  });
+
+  it('a compressed body names the header at fault; identity is fine', async () => {
+    const gzip = await injectBatch(backend, batchBody([makeTransaction({ index: 8 })]), {
+      'content-type': 'application/json',
+      'content-encoding': 'br',
+    });
+    expect(gzip.kind === 'response' && JSON.parse(gzip.body).field).toBe('headers/content-encoding');
+    const identity = await injectBatch(backend, batchBody([makeTransaction({ index: 9 })]), {
+      'content-type': 'application/json',
+      'content-encoding': 'identity',
+    });
+    expect(identity).toMatchObject({ kind: 'response', status: 200 });
   });
 
   it('a content type with a charset is fine', async () => {

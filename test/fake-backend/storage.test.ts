@@ -183,6 +183,24 @@ describe('ledger storage', () => {
     );
   });
 
+  it('a file another process holds locked: the write fails as storage unavailable (503), naming the file', async () => {
+    dir = tempDir();
+    const file = dir.file('locked.sqlite');
+    const l = ledger({ file });
+    const holder = new Database(file);
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      await expect(l.commitBatch(makeSales(1))).rejects.toMatchObject({
+        code: 'SYNCSIM_ERR_BACKEND_STORAGE',
+        message: `storage ${file}: the ledger is locked by another process`,
+      });
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    expect((await l.commitBatch(makeSales(1)))[0]?.outcome).toBe('stored');
+  });
+
   it('keeps rows across reopening, empties on fresh and clear, and restarts server_id', async () => {
     dir = tempDir();
     const file = dir.file('ledger.sqlite');
