@@ -15,7 +15,7 @@ import { batchSyncRoute } from './batch-sync-route.ts';
 import { createCapacity } from './capacity.ts';
 import type { BackendContext } from './context.ts';
 import { type BackendCounters, emptyCounters, snapshotCounters } from './counters.ts';
-import { errorHandler, notFoundHandler } from './error-handler.ts';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './error-handler.ts';
 import { InvalidJsonError, UnsupportedEncodingError } from './errors.ts';
 import { createFaultController, type FaultState } from './faults.ts';
 import {
@@ -104,6 +104,8 @@ export async function buildBackend(
     bodyLimit: DEFAULT_BODY_LIMIT,
     // A client that sends its request a byte at a time must not hold a connection (and a shutdown) forever.
     requestTimeout: REQUEST_TIMEOUT_MS,
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
     // Strict: no type coercion, no defaults, nothing removed; the body is validated as sent.
     ajv: {
       customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: false },

@@ -2,6 +2,8 @@
  * One place that turns anything that goes wrong into our JSON error body (ErrorResponseSchema): fastify's own
  * errors (validation, body too large, media type), ours, and bugs. Never a stack trace; never a crash.
  */
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isSyncsimError } from '../core/errors.ts';
 import type { BackendContext } from './context.ts';
@@ -100,6 +102,35 @@ export function errorHandler(ctx: BackendContext) {
     if (p.status >= 500) request.log.error({ err: error }, 'batch-sync backend error');
     return sendProblem(reply, p);
   };
+}
+
+/**
+ * What Node itself refuses before Fastify sees a request (a malformed request line, conflicting lengths, a
+ * header too large, a request too slow): answered in the same error shape as every other, then closed.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable || error.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const text = JSON.stringify(
+    errorBody(
+      problem(new BadRequestError(`the request is not valid HTTP (${error.code ?? error.message})`), {
+        status,
+      }),
+    ),
+  );
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
+}
+
+/** Fastify's own refusals before routing (a URL it cannot decode), in the error shape of every other answer. */
+export function frameworkErrorHandler(error: Error, _request: FastifyRequest, reply: FastifyReply): void {
+  sendProblem(reply, problem(new BadRequestError(clip(error.message, 300)), { field: 'url' }));
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { Value } from 'typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorResponseSchema } from '../../src/core/protocol.ts';
@@ -13,6 +14,7 @@ import {
   makeTransaction,
   memoryBackend,
   postOverHttp,
+  rawExchange,
   resultsOf,
   startLoopback,
   writeAndAbort,
@@ -380,6 +382,23 @@ describe('bad input (real HTTP)', () => {
     expect(
       await postOverHttp(server.client, BATCH_PATH, '{', { 'content-type': 'application/json' }),
     ).toMatchObject({ status: 400 });
+    await stillServes();
+  });
+  it('what Node or Fastify refuse before routing is answered in the same JSON error shape', async () => {
+    for (const [request, status] of [
+      ['GARBAGE\r\n\r\n', 400],
+      [`POST ${BATCH_PATH} HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n{}`, 400],
+      [`GET /${'x'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\nX-Big: ${'y'.repeat(20_000)}\r\n\r\n`, 431],
+      [`POST ${BATCH_PATH}%ZZ HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, 400],
+    ] as const) {
+      const answer = await rawExchange(server.url, request);
+      expect(answer.split('\r\n')[0], request.slice(0, 40)).toBe(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+      );
+      const body: unknown = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+      expect(Value.Check(ErrorResponseSchema, body), answer).toBe(true);
+      expect(body).toMatchObject({ success: false, statusCode: status });
+    }
     await stillServes();
   });
 });

@@ -239,6 +239,21 @@ export async function writeAndAbort(url: string, text: string, holdMs = 50): Pro
   });
 }
 
+/** Writes raw bytes to the server and returns everything it answers until it closes the connection. */
+export async function rawExchange(url: string, text: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise<string>((resolve, reject) => {
+    let answer = '';
+    const socket = net.connect(Number(port), hostname, () => socket.write(text));
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
 export interface TempDir {
   readonly path: string;
   file(name: string): string;
