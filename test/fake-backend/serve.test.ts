@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { Client } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { SyncTransaction } from '../../src/core/protocol.ts';
 import {
   type RunningServer,
   runUntilSignal,
@@ -34,6 +35,43 @@ function countRows(file: string): number {
   } finally {
     db.close();
   }
+}
+
+/**
+ * `syncsim serve` as a child process (fixtures/serve-child.ts) whose every request takes `serviceMs`, with one
+ * batch of `sales` in its handler (the admin counters say so) when this returns.
+ */
+async function serveChild(file: string, serviceMs: number, sales: readonly SyncTransaction[]) {
+  const fixture = fileURLToPath(new URL('./fixtures/serve-child.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, file, String(serviceMs)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (match) resolve(match[1]!);
+    });
+    child.on('exit', () => reject(new Error(`child exited early: ${stderr}`)));
+  });
+  const inFlight = postOverHttp(clientFor(url), BATCH_PATH, batchBody([...sales]));
+  const admin = clientFor(url);
+  await expect
+    .poll(
+      async () => {
+        const response = await admin.request({ path: '/__syncsim/counters', method: 'GET' });
+        return (JSON.parse(await response.body.text()) as { inFlight: number }).inFlight;
+      },
+      { timeout: 20_000 },
+    )
+    .toBe(1);
+  return { child, inFlight, exited, stdout: () => stdout };
 }
 
 describe('serve', () => {
@@ -134,81 +172,28 @@ describe('serve', () => {
     expect(signals.listenerCount('SIGTERM') + signals.listenerCount('SIGINT')).toBe(0);
   });
 
-  it('as a process: a second SIGTERM cuts a request that would take an hour, and the process exits', async () => {
-    dir = tempDir();
-    const fixture = fileURLToPath(new URL('./fixtures/serve-child.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir.file('hour.sqlite'), '3600000'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const url = await new Promise<string>((resolve) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(stdout);
-        if (match) resolve(match[1]!);
-      });
-    });
-    const inFlight = postOverHttp(clientFor(url), BATCH_PATH, batchBody(makeSales(1)));
-    const admin = clientFor(url);
-    await expect
-      .poll(
-        async () => {
-          const response = await admin.request({ path: '/__syncsim/counters', method: 'GET' });
-          return (JSON.parse(await response.body.text()) as { inFlight: number }).inFlight;
-        },
-        { timeout: 20_000 },
-      )
-      .toBe(1);
-    child.kill('SIGTERM');
-    await expect.poll(() => stdout, { timeout: 10_000 }).toContain('finishing requests in flight');
-    child.kill('SIGTERM');
-    expect(await inFlight).toMatchObject({ kind: 'error' });
-    // The handler's hour-long sleep no longer holds the process once the server has stopped.
-    expect(await exited).toBe(0);
-    expect(stdout).toContain('exited on SIGTERM');
-  }, 30_000);
-
   it('as a process: SIGTERM with a request in flight loses nothing and exits cleanly', async () => {
     dir = tempDir();
     const file = dir.file('child.sqlite');
-    const fixture = fileURLToPath(new URL('./fixtures/serve-child.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, file, '800'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(stdout);
-        if (match) resolve(match[1]!);
-      });
-      child.on('exit', () => reject(new Error(`child exited early: ${stderr}`)));
-    });
-    const inFlight = postOverHttp(clientFor(url), BATCH_PATH, batchBody(makeSales(4)));
-    // The request is in the handler once the admin counters say so; then the signal comes.
-    const admin = clientFor(url);
-    await expect
-      .poll(
-        async () => {
-          const response = await admin.request({ path: '/__syncsim/counters', method: 'GET' });
-          const counters: { inFlight: number } = JSON.parse(await response.body.text());
-          return counters.inFlight;
-        },
-        { timeout: 20_000 },
-      )
-      .toBe(1);
-    child.kill('SIGTERM');
-    expect(await inFlight).toMatchObject({ kind: 'response', status: 200 });
-    expect(await exited).toBe(0);
-    expect(stdout).toContain('exited on SIGTERM');
+    const served = await serveChild(file, 800, makeSales(4));
+    served.child.kill('SIGTERM');
+    expect(await served.inFlight).toMatchObject({ kind: 'response', status: 200 });
+    expect(await served.exited).toBe(0);
+    expect(served.stdout()).toContain('exited on SIGTERM');
     // The last connection checkpointed and removed the write-ahead log (checked before anyone reopens the file).
     expect(existsSync(`${file}-wal`)).toBe(false);
     expect(countRows(file)).toBe(4);
   });
+
+  it('as a process: a second SIGTERM cuts a request that would take an hour, and the process exits', async () => {
+    dir = tempDir();
+    const served = await serveChild(dir.file('hour.sqlite'), 3_600_000, makeSales(1));
+    served.child.kill('SIGTERM');
+    await expect.poll(served.stdout, { timeout: 10_000 }).toContain('finishing requests in flight');
+    served.child.kill('SIGTERM');
+    expect(await served.inFlight).toMatchObject({ kind: 'error' });
+    // The handler's hour-long sleep no longer holds the process once the server has stopped.
+    expect(await served.exited).toBe(0);
+    expect(served.stdout()).toContain('exited on SIGTERM');
+  }, 30_000);
 });
