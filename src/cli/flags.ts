@@ -84,26 +84,33 @@ export function shard(text: string): { index: number; count: number } {
   return { index, count };
 }
 
-/** `--header "Name: value"`. */
-export function header(text: string): [string, string] {
+/** `Name: rest` of a header flag; a missing name is refused in the flag's own terms. */
+function splitHeader(flag: string, text: string, shape: string): [string, string] {
   const colon = text.indexOf(':');
   const name = colon > 0 ? text.slice(0, colon).trim() : '';
-  if (name === '') throw new ERR_FLAG('--header', `expected "Name: value", got ${JSON.stringify(text)}`);
-  const value = text.slice(colon + 1).trim();
+  if (name === '') throw new ERR_FLAG(flag, `expected "${shape}", got ${JSON.stringify(text)}`);
+  return [name, text.slice(colon + 1).trim()];
+}
+
+/** Refuses a header the requests may not carry (see extraHeaderProblem). */
+function checkHeader(flag: string, name: string, value: string): void {
   const problem = extraHeaderProblem(name, value);
-  if (problem !== null) throw new ERR_FLAG('--header', problem);
+  if (problem !== null) throw new ERR_FLAG(flag, problem);
+}
+
+/** `--header "Name: value"`. */
+export function header(text: string): [string, string] {
+  const [name, value] = splitHeader('--header', text, 'Name: value');
+  checkHeader('--header', name, value);
   return [name, value];
 }
 
 /** `--header-env "Name: VAR"`: a header whose value is read from the environment variable VAR. */
 export function headerEnv(text: string): [string, string] {
-  const colon = text.indexOf(':');
-  const name = colon > 0 ? text.slice(0, colon).trim() : '';
-  const variable = text.slice(colon + 1).trim();
-  if (name === '' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable))
+  const [name, variable] = splitHeader('--header-env', text, 'Name: ENV_VARIABLE');
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable))
     throw new ERR_FLAG('--header-env', `expected "Name: ENV_VARIABLE", got ${JSON.stringify(text)}`);
-  const problem = extraHeaderProblem(name, '');
-  if (problem !== null) throw new ERR_FLAG('--header-env', problem);
+  checkHeader('--header-env', name, '');
   return [name, variable];
 }
 

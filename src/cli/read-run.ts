@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { jsonErrorOf, messageOf } from '../core/errors.ts';
+import { isRecord } from '../core/is-record.ts';
 import { parseHistogramsJson } from '../report/index.ts';
 import type { MetricsSnapshot } from '../sim/metrics.ts';
 import type { ReplayInfo, Summary } from '../sim/summary.ts';
@@ -48,10 +49,6 @@ export function readMetrics(summaryFile: string): MetricsSnapshot {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isWhole(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): value is number {
   return Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
 }
@@ -67,17 +64,17 @@ export function replayInfoOf(summary: Summary, file: string): ReplayInfo {
   };
   if (replay === undefined)
     throw new ERR_REPLAY(file, 'has no replay section (it was not written by `syncsim run`)');
-  if (!isObject(replay)) throw new ERR_REPLAY(file, 'replay must be an object');
+  if (!isRecord(replay)) throw new ERR_REPLAY(file, 'replay must be an object');
   const { seed, shard, realtime, workers } = replay;
   if (typeof seed !== 'string' || seedProblem(seed) !== null)
     bad('seed', 'a non-empty string without control characters');
   if (shard !== null) {
-    if (!isObject(shard) || !isWhole(shard.count, 1) || !isWhole(shard.index, 0, (shard.count as number) - 1))
+    if (!isRecord(shard) || !isWhole(shard.count, 1) || !isWhole(shard.index, 0, (shard.count as number) - 1))
       bad('shard', 'null or {"index": i, "count": N} with 0 <= i < N');
   }
   if (realtime !== null) {
     if (
-      !isObject(realtime) ||
+      !isRecord(realtime) ||
       typeof realtime.speed !== 'number' ||
       !(realtime.speed > 0) ||
       realtime.speed > MAX_SPEED

@@ -55,6 +55,12 @@ function isShrinkable(failure: TransportFailure, policy: SyncPolicy, rows: numbe
   return failure.kind === 'http' && failure.status === 413 && policy.shrinkBatchOn413 && rows > 1;
 }
 
+/** A tenth more rows per request after a timeout's halving (one at least); null once the policy's limit is back. */
+function grownBack(limit: number, maxBatchSize: number | null): number | null {
+  const grown = limit + Math.max(1, Math.floor(limit / 10));
+  return maxBatchSize !== null && grown >= maxBatchSize ? null : grown;
+}
+
 /** synced and failed count the rows applied before the failure (a split batch, a partial response). */
 type SendOutcome =
   | { readonly ok: true; readonly synced: number; readonly failed: number }
@@ -149,7 +155,7 @@ export class BatchSyncService {
           this.timeoutLimit = Math.ceil(claimed.sent.length / 2);
         return { sent, synced, failed, requests, failure };
       }
-      if (this.timeoutLimit !== null) this.growAfterTimeouts(policy.maxBatchSize);
+      if (this.timeoutLimit !== null) this.timeoutLimit = grownBack(this.timeoutLimit, policy.maxBatchSize);
       // The spec sends everything in one body and stops; bounded batches (configured, or shrunk after a 413)
       // drain the backlog batch by batch.
       if (batchLimit === null) break;
@@ -160,12 +166,6 @@ export class BatchSyncService {
   /** The rows start-up recovery holds until the dead app's last request can no longer be answered. */
   holdFromLease(rowIds: readonly number[]): void {
     this.heldFromLease = rowIds;
-  }
-
-  /** A tenth more rows per request (one at least), back to the policy's limit once it is reached. */
-  private growAfterTimeouts(maxBatchSize: number | null): void {
-    const grown = (this.timeoutLimit ?? 0) + Math.max(1, Math.floor((this.timeoutLimit ?? 0) / 10));
-    this.timeoutLimit = maxBatchSize !== null && grown >= maxBatchSize ? null : grown;
   }
 
   /**

@@ -6,7 +6,13 @@
  * only some files open (the open-files limit) without the store noticing.
  */
 import Database from 'better-sqlite3';
-import { ERR_DEVICE_DB_DISPOSED, ERR_DEVICE_DB_OPEN, ERR_DEVICE_DB_VERSION, messageOf } from './errors.ts';
+import {
+  codeOf,
+  ERR_DEVICE_DB_DISPOSED,
+  ERR_DEVICE_DB_OPEN,
+  ERR_DEVICE_DB_VERSION,
+  messageOf,
+} from './errors.ts';
 
 type Statement = Database.Statement;
 
@@ -206,8 +212,7 @@ function migrate(db: Database.Database, path: string, readonly: boolean): void {
 
 /** SQLite says only "unable to open database file" when the process is out of descriptors: say that too. */
 function openProblem(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_CANTOPEN'
+  return codeOf(error) === 'SQLITE_CANTOPEN'
     ? `${messageOf(error)} (is the process out of open files? see \`ulimit -n\`)`
     : messageOf(error);
 }

@@ -78,8 +78,7 @@ export function jsonErrorOf(error: unknown): string {
  * read-only or failing device), not a bug and not the design under test: the caller stops instead of counting.
  */
 export function isStorageFailure(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return false;
+  const code = codeOf(error);
   return (
     code === 'SQLITE_FULL' ||
     code.startsWith('SQLITE_IOERR') ||
@@ -88,6 +87,12 @@ export function isStorageFailure(error: unknown): boolean {
     code === 'EROFS' ||
     code === 'EIO'
   );
+}
+
+/** The `code` of anything thrown (SQLite's, Node's, a driver's), or '' when it has none. */
+export function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
 }
 
 /** The message of anything thrown, for logs and row-level `last_error` columns. */

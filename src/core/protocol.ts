@@ -9,6 +9,7 @@
  * a real backend may omit every optional field, and the client must still make sense of the answer.
  */
 import Type from 'typebox';
+import { isRecord } from './is-record.ts';
 
 export const DEFAULT_BATCH_SYNC_PATH = '/api/v1/pos/offline/batch-sync';
 
@@ -117,10 +118,6 @@ export class ProtocolViolation extends Error {
     super(detail);
     this.name = 'ProtocolViolation';
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function optionalString(value: unknown): string | null {

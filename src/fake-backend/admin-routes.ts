@@ -14,6 +14,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { isSyncsimError } from '../core/errors.ts';
+import { isRecord } from '../core/is-record.ts';
 import { LIMITS } from '../core/protocol.ts';
 import { authHook } from './auth.ts';
 import type { BackendContext } from './context.ts';
@@ -28,10 +29,6 @@ export const ADMIN_PREFIX = '/__syncsim';
 export type Parsed<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly field: string; readonly message: string };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The path a fault plan's first problem names (`body/phases/0/lostAck/rate must be <= 1`), else `body`. */
 function firstField(problems: unknown): string {

@@ -8,6 +8,7 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isRecord } from '../core/is-record.ts';
 import {
   type BatchSyncRequest,
   BatchSyncRequestSchema,
@@ -35,10 +36,6 @@ import type { RowCommit } from './storage.ts';
 import { planWork, type WorkPlan } from './work-plan.ts';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function storedResult(row: SyncTransaction, commit: RowCommit): SyncResult {
   return {

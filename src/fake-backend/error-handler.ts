@@ -5,7 +5,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isSyncsimError } from '../core/errors.ts';
+import { codeOf, isSyncsimError } from '../core/errors.ts';
+import { isRecord } from '../core/is-record.ts';
 import type { BackendContext } from './context.ts';
 import {
   BadRequestError,
@@ -24,10 +25,6 @@ export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
     .code(p.status)
     .type('application/json; charset=utf-8')
     .send(JSON.stringify(errorBody(p)));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The first schema error as a field and what is wrong with it: `body/transactions/3/items/0/quantity`, `must be > 0`. */
@@ -50,11 +47,6 @@ export function describeValidation(error: unknown, context: string): { field: st
 /** Keeps echoed client input short. */
 export function clip(text: string, max = 120): string {
   return text.length <= max ? text : `${text.slice(0, max)}…`;
-}
-
-function codeOf(error: Error): string | undefined {
-  const code = Reflect.get(error, 'code');
-  return typeof code === 'string' ? code : undefined;
 }
 
 /** The part of the request a parsing error is about. */

@@ -6,16 +6,13 @@
  */
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
+import { isRecord } from '../core/is-record.ts';
 
 export interface SchemaProblem {
   /** Path from the root name, slash-separated: `faults/phases/0/rate`. */
   readonly field: string;
   /** A sentence that starts with the field. */
   readonly message: string;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isSchema(value: unknown): value is TSchema {

@@ -7,7 +7,7 @@
  * SELECT and the INSERT, a clock.sleep: exactly the race a backend without a unique index has.
  */
 import Database from 'better-sqlite3';
-import { isStorageFailure, messageOf } from '../core/errors.ts';
+import { codeOf, isStorageFailure, messageOf } from '../core/errors.ts';
 import type { Clock } from '../core/ports.ts';
 import type { LedgerEntry, SyncItem, SyncTransaction } from '../core/protocol.ts';
 import { StorageError } from './errors.ts';
@@ -352,7 +352,7 @@ export function openLedger(options: StorageOptions, clock: Clock): Ledger {
     try {
       return write();
     } catch (error) {
-      const code = (error as { code?: unknown } | null)?.code;
+      const code = codeOf(error);
       if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED')
         throw new StorageError(options.file, 'the ledger is locked by another process', { cause: error });
       if (isStorageFailure(error)) throw new StorageError(options.file, messageOf(error), { cause: error });

@@ -8,7 +8,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSyncsimError } from '../core/errors.ts';
-import { policyFromConfig } from '../core/policy.ts';
+import { policyFromConfig, type SyncPolicy } from '../core/policy.ts';
 import type { Logger } from '../core/ports.ts';
 import { createRealClock, type RealClock } from '../core/real-clock.ts';
 import {
@@ -151,6 +151,7 @@ export async function runSimulation(
   const metrics = new MetricsRecorder({ originMs: 0 });
   const meter = realClock === null ? null : new GeneratorMeter(metrics, realClock);
   const traces = new TraceRecorder({ metrics });
+  const policy = policyFromConfig(sim.policy);
   let fleet: DeviceFleet | null = null;
   let phases: PhaseOutcome;
   let check: CheckResult;
@@ -163,7 +164,7 @@ export async function runSimulation(
       clock,
       transport: connection.transport,
       enforceTimeout: connection.enforceTimeout,
-      policy: policyFromConfig(sim.policy),
+      policy,
       traces,
       catalog: await createCatalog(options.seed, sim.catalog),
       speed: realtime?.speed ?? 1,
@@ -181,6 +182,7 @@ export async function runSimulation(
       meter,
       options,
       realtime,
+      policy,
     });
     meter?.stop(); // the load is over: the check that follows blocks the loop by design
     if (fleet.storageFailure !== null)
@@ -312,6 +314,7 @@ interface PhaseContext {
   readonly meter: GeneratorMeter | null;
   readonly options: RunOptions;
   readonly realtime: { readonly speed: number } | null;
+  readonly policy: SyncPolicy;
 }
 
 /** The fault phase, then (unless interrupted or disabled) the heal phase, with gauges and progress. */
@@ -381,7 +384,7 @@ async function runPhases(fleet: DeviceFleet, context: PhaseContext): Promise<Pha
   const healStartMs = clock.monotonic();
   // Start-up recovery holds a restarted device's last claims for one request timeout (wall time: `speed` times
   // longer on the scenario clock), then sends them: the heal gives them that long and another timeout to sync.
-  const recoveryMs = policyFromConfig(sim.policy).recoverSyncingOnStart
+  const recoveryMs = context.policy.recoverSyncingOnStart
     ? 2 * requestTimeoutInScenario(sim, context.realtime?.speed ?? 1)
     : 0;
   connection.heal();

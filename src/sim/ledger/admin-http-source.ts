@@ -9,7 +9,7 @@
  * shown. A device filter of up to `perDeviceLimit` devices is one request per device (the server's
  * (device_id, server_id) index); a larger one reads everything once and filters here.
  */
-import { isSyncsimError, messageOf } from '../../core/errors.ts';
+import { codeOf, isSyncsimError, messageOf } from '../../core/errors.ts';
 import { ADMIN_PREFIX } from '../../fake-backend/admin-routes.ts';
 import {
   ERR_LEDGER_ACCESS,
@@ -19,7 +19,7 @@ import {
   ERR_LEDGER_UNAVAILABLE,
 } from '../errors.ts';
 import type { LedgerRow } from '../ledger-row.ts';
-import { codeOf, loadUndici, type Undici, undiciTimeout } from '../network/undici.ts';
+import { loadUndici, type Undici, undiciTimeout } from '../network/undici.ts';
 import type { LedgerFilter, LedgerSource } from './ledger-source.ts';
 import { LedgerRowReader, type RawLedgerValues } from './ledger-values.ts';
 import { LineTooLongError, ndjsonLines } from './ndjson-lines.ts';

@@ -12,6 +12,8 @@
  * shape, and one bad cell must not cost the whole run its lost/duplicated/phantom check; the warning keeps it
  * visible.
  */
+
+import { isRecord } from '../../core/is-record.ts';
 import type { SyncItem } from '../../core/protocol.ts';
 import { ERR_LEDGER_ROW } from '../errors.ts';
 import type { LedgerRow } from '../ledger-row.ts';
@@ -106,10 +108,6 @@ export function toText(value: unknown, uuidBytes = false): string {
   if (isBytes(value))
     return uuidBytes && value.length === 16 ? uuidOf(value) : Buffer.from(value).toString('utf8');
   throw new ValueProblem(`${describeValue(value)} is not text`);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function itemNumber(item: Record<string, unknown>, key: string, whole: boolean): number {

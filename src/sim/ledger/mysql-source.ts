@@ -9,7 +9,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { ConnectionOptions, Connection as PromiseConnection, RowDataPacket } from 'mysql2/promise';
-import { isSyncsimError, messageOf } from '../../core/errors.ts';
+import { codeOf, isSyncsimError, messageOf } from '../../core/errors.ts';
 import {
   ERR_LEDGER_ACCESS,
   ERR_LEDGER_CLOSED,
@@ -67,8 +67,7 @@ export async function loadMysqlDriver(
   try {
     module = await importer();
   } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code;
-    const reason = code === 'ERR_MODULE_NOT_FOUND' ? 'it is not installed' : messageOf(error);
+    const reason = codeOf(error) === 'ERR_MODULE_NOT_FOUND' ? 'it is not installed' : messageOf(error);
     throw new ERR_LEDGER_DRIVER(MYSQL_DRIVER, reason, { cause: error });
   }
   const createConnection = module.createConnection;
@@ -93,11 +92,6 @@ const DENIED = new Set([
   'ER_COLUMNACCESS_DENIED_ERROR',
   'ER_BAD_DB_ERROR',
 ]);
-
-function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : '';
-}
 
 export async function openMysqlLedgerSource(options: MysqlLedgerOptions): Promise<LedgerSource> {
   const { spec } = options;

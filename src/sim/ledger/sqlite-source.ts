@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { isSyncsimError, messageOf } from '../../core/errors.ts';
+import { codeOf, isSyncsimError, messageOf } from '../../core/errors.ts';
 import { ERR_LEDGER_CLOSED, ERR_LEDGER_UNAVAILABLE } from '../errors.ts';
 import type { LedgerRow } from '../ledger-row.ts';
 import type { LedgerFilter, LedgerSource } from './ledger-source.ts';
@@ -33,7 +33,7 @@ interface ActiveRead {
 
 function unavailable(name: string, error: unknown): Error {
   if (isSyncsimError(error)) return error;
-  const code = (error as { code?: unknown } | null)?.code;
+  const code = codeOf(error);
   const reason =
     code === 'SQLITE_NOTADB'
       ? 'the file is not a SQLite database'

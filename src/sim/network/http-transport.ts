@@ -4,13 +4,14 @@
  * environment by the caller, and every failure mapped to the core's typed TransportFailure.
  */
 import type { Pool } from 'undici';
+import { codeOf } from '../../core/errors.ts';
 import type { Clock, Transport, TransportFailure, TransportReply } from '../../core/ports.ts';
 import { TransportError } from '../../core/ports.ts';
 import { DEFAULT_BATCH_SYNC_PATH } from '../../core/protocol.ts';
 import { ERR_TARGET_UNREACHABLE, ERR_TARGET_URL } from '../errors.ts';
 import { redactSecrets } from '../ledger/ledger-spec.ts';
 import { parseRetryAfter } from './retry-after.ts';
-import { codeOf, loadUndici, undiciTimeout } from './undici.ts';
+import { loadUndici, undiciTimeout } from './undici.ts';
 
 export interface HttpTargetOptions {
   /** Base URL of the backend, e.g. `http://127.0.0.1:8080` (a path prefix is allowed). */

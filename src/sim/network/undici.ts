@@ -3,6 +3,8 @@
  * every `--workers` shard included, never sends a real request. Its timeout errors are told apart by their
  * documented codes, so mapping an error never needs the module.
  */
+import { codeOf } from '../../core/errors.ts';
+
 export type Undici = typeof import('undici');
 
 let loading: Promise<Undici> | null = null;
@@ -19,11 +21,6 @@ const TIMEOUT_CODES: Readonly<Record<string, UndiciTimeout>> = {
   UND_ERR_HEADERS_TIMEOUT: 'headers',
   UND_ERR_BODY_TIMEOUT: 'body',
 };
-
-export function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : '';
-}
 
 /** Which of undici's timeouts the error is, or null when it is none. */
 export function undiciTimeout(error: unknown): UndiciTimeout | null {
